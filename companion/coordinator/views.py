@@ -1,0 +1,145 @@
+"""Coordinator pages: participants of the coordinator's own site, enrolment, visit dates."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from companion.auth.access import staff_required
+from companion.coordinator.forms import EndSessionsForm, EnrolForm, VisitDateForm
+from companion.db import db, now_utc
+from companion.models import Participant
+from companion.services import audit, enrolment, schedules, sessions, visits
+from companion.services.errors import ValidationFailed
+
+blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
+
+
+def _actor() -> audit.Actor:
+    return audit.Actor("staff", current_user.user.id, current_user.user.site_id)
+
+
+def _site_today():
+    return schedules.local_today(current_user.user.site.timezone, now_utc())
+
+
+def _own_participant(participant_id: int) -> Participant:
+    """A participant of the coordinator's own site, else 404 (no hint that the record exists)."""
+    participant = db.session.scalar(
+        select(Participant)
+        .where(Participant.id == participant_id, Participant.site_id == current_user.user.site_id)
+        .options(selectinload(Participant.visits))
+    )
+    if participant is None:
+        abort(404)
+    return participant
+
+
+def _show_errors(form, exc: ValidationFailed) -> None:
+    for field, message in exc.errors.items():
+        target = getattr(form, {"phone_e164": "phone"}.get(field, field), None)
+        if target is not None:
+            target.errors = [*target.errors, str(message)]
+        else:
+            flash(str(message), "error")
+
+
+@blueprint.route("/")
+@staff_required
+def dashboard():
+    protocol = current_app.extensions["protocol"]
+    today = _site_today()
+    participants = db.session.scalars(
+        select(Participant).where(Participant.site_id == current_user.user.site_id)
+        .options(selectinload(Participant.visits)).order_by(Participant.study_id)
+    ).all()
+    rows = [schedules.for_participant(p, protocol, today) for p in participants]
+    return render_template("coordinator/dashboard.html", rows=rows, protocol=protocol, today=today)
+
+
+@blueprint.route("/participants/new", methods=["GET", "POST"])
+@staff_required
+def enrol():
+    form = EnrolForm()
+    site = current_user.user.site
+    if not form.is_submitted():
+        form.timezone.data = site.timezone
+    if form.validate_on_submit():
+        raw = enrolment.Enrolment(
+            study_id=form.study_id.data, phone=form.phone.data, day1=form.day1.data,
+            weight_kg=str(form.weight_kg.data), language=form.language.data,
+            timezone=form.timezone.data or site.timezone, sms_consent=form.sms_consent.data,
+        )
+        try:
+            participant = enrolment.enrol(
+                db.session, raw, site=site, protocol=current_app.extensions["protocol"], actor=_actor(),
+                now=now_utc(), today=_site_today(), consent_version=current_app.config["SMS_CONSENT_VERSION"],
+            )
+        except ValidationFailed as exc:
+            _show_errors(form, exc)
+        else:
+            flash(_("Participant %(study_id)s enrolled.", study_id=participant.study_id))
+            return redirect(url_for("coordinator.participant", participant_id=participant.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("coordinator/enrol.html", form=form, site=site,
+                           consent_version=current_app.config["SMS_CONSENT_VERSION"]), status
+
+
+def _visit_form(record: Participant, formdata=None) -> VisitDateForm:
+    form = VisitDateForm(formdata=formdata) if formdata is not None else VisitDateForm()
+    form.visit_id.choices = [(v.id, f"{v.number}: {_('week')} {v.week} ({v.target_date})") for v in record.visits]
+    return form
+
+
+def _participant_page(record: Participant, *, visit_form=None, end_form=None, status: int = 200):
+    schedule = schedules.for_participant(record, current_app.extensions["protocol"], _site_today())
+    return render_template(
+        "coordinator/participant.html", schedule=schedule, participant=record,
+        visit_form=visit_form or _visit_form(record), end_form=end_form or EndSessionsForm(),
+        protocol=current_app.extensions["protocol"],
+    ), status
+
+
+@blueprint.route("/participants/<int:participant_id>")
+@staff_required
+def participant(participant_id: int):
+    return _participant_page(_own_participant(participant_id))
+
+
+@blueprint.route("/participants/<int:participant_id>/visits", methods=["POST"])
+@staff_required
+def visit_date(participant_id: int):
+    record = _own_participant(participant_id)
+    form = _visit_form(record)
+    if form.validate_on_submit():
+        visit = next(v for v in record.visits if v.id == form.visit_id.data)  # choices hold only this record's
+        change = visits.record_actual if form.action.data == "record" else visits.move
+        try:
+            change(db.session, visit, form.date.data, form.reason.data, actor=_actor(), now=now_utc(),
+                   today=_site_today())
+        except ValidationFailed as exc:
+            _show_errors(form, exc)
+        else:
+            flash(_("Visit updated."))
+            return redirect(url_for("coordinator.participant", participant_id=record.id))
+    return _participant_page(record, visit_form=form, status=400)
+
+
+@blueprint.route("/participants/<int:participant_id>/end-sessions", methods=["POST"])
+@staff_required
+def end_sessions(participant_id: int):
+    record = _own_participant(participant_id)
+    form = EndSessionsForm()
+    if form.validate_on_submit():
+        try:
+            count = sessions.end_all_for_participant(db.session, record, actor=_actor(),
+                                                     reason=form.reason.data, now=now_utc())
+        except ValidationFailed as exc:
+            _show_errors(form, exc)
+        else:
+            flash(_("%(n)s session(s) ended. The participant must sign in again.", n=count))
+            return redirect(url_for("coordinator.participant", participant_id=record.id))
+    return _participant_page(record, end_form=form, status=400)

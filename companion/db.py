@@ -1,0 +1,116 @@
+"""Database plumbing: the declarative base, a UTC timestamp type, and one session per request.
+
+Services own their transactions (``with db.session.begin():`` or ``commit()`` at the end of a use
+case); models never commit. The engine is made in ``init_app`` so that importing this module
+opens nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask, current_app, g
+from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def now_utc() -> datetime:
+    """The one clock of the app: an aware UTC instant. Pass it into domain functions as ``now``."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator):
+    """An instant stored as UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column; use now_utc() or an aware value")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30})
+        _sqlite_proper_transactions(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_proper_transactions(engine: Engine) -> None:
+    """Let SQLAlchemy, not pysqlite, issue BEGIN, so SAVEPOINTs and foreign keys work.
+
+    This is the recipe from the SQLAlchemy SQLite dialect documentation ("Serializable isolation /
+    Savepoints / Transactional DDL").
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """Holds the engine and session factory of one app; ``db.session`` is the request's session."""
+
+    def init_app(self, app: Flask) -> None:
+        # Tests pass DATABASE_BIND (a connection inside a transaction that is rolled back after each
+        # test) with SESSION_OPTIONS={"join_transaction_mode": "create_savepoint"}.
+        bind = app.config.get("DATABASE_BIND") or make_engine(app.config["DATABASE_URL"])
+        factory = sessionmaker(bind=bind, expire_on_commit=False, **app.config.get("SESSION_OPTIONS", {}))
+        app.extensions["database"] = (bind, factory)
+        app.teardown_appcontext(self._remove)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine (or, in tests, the connection) that sessions are bound to."""
+        return current_app.extensions["database"][0]
+
+    @property
+    def session(self) -> Session:
+        """The session of the current app context, closed when the context ends."""
+        if "db_session" not in g:
+            g.db_session = current_app.extensions["database"][1]()
+        return g.db_session
+
+    @staticmethod
+    def _remove(_exc=None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+db = Database()
