@@ -2,10 +2,19 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, DecimalField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-LANGUAGE_CHOICES = [("zh-CN", "中文 (zh-CN)"), ("en", "English (en)")]
+LANGUAGE_CHOICES = [SelectChoice("zh-CN", "中文 (zh-CN)"), SelectChoice("en", "English (en)")]
 
 
 class EnrolForm(FlaskForm):
@@ -23,8 +32,11 @@ class EnrolForm(FlaskForm):
 
 class VisitDateForm(FlaskForm):
     visit_id = SelectField(_l("Visit"), coerce=int, validators=[InputRequired()])
-    action = SelectField(_l("Change"), choices=[("record", _l("Took place on")), ("move", _l("Move to"))],
-                         validators=[InputRequired()])
+    action = SelectField(
+        _l("Change"),
+        choices=[SelectChoice("record", _l("Took place on")), SelectChoice("move", _l("Move to"))],
+        validators=[InputRequired()],
+    )
     date = DateField(_l("Date"), validators=[InputRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
 

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from companion.auth.access import staff_required
 from companion.coordinator.forms import EndSessionsForm, EnrolForm, VisitDateForm
@@ -90,7 +91,10 @@ def enrol():
 
 def _visit_form(record: Participant, formdata=None) -> VisitDateForm:
     form = VisitDateForm(formdata=formdata) if formdata is not None else VisitDateForm()
-    form.visit_id.choices = [(v.id, f"{v.number}: {_('week')} {v.week} ({v.target_date})") for v in record.visits]
+    form.visit_id.choices = [
+        SelectChoice(v.id, _("Visit %(n)s, week %(week)s (%(date)s)", n=v.number, week=v.week, date=v.target_date))
+        for v in record.visits
+    ]
     return form
 
 

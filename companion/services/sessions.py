@@ -95,4 +95,5 @@ def end_all_for_participant(
         session, actor, "auth.sessions_ended", at=now, entity=participant, participant_id=participant.id,
         site_id=participant.site_id, reason=reason, changes={"sessions_ended": result.rowcount},
     )
+    session.commit()
     return result.rowcount
