@@ -8,7 +8,7 @@ from datetime import date
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from companion.db import db, now_utc
 from companion.domain.protocol import ProtocolError
@@ -44,6 +44,7 @@ def db_upgrade(revision: str) -> None:
 
 
 @click.command("create-coordinator")
+@with_appcontext
 @click.option("--email", required=True)
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
 def create_coordinator(email: str, password_stdin: bool) -> None:
@@ -59,6 +60,7 @@ def create_coordinator(email: str, password_stdin: bool) -> None:
 
 
 @click.command("enrol")
+@with_appcontext
 @click.option("--study-id", required=True)
 @click.option("--phone", required=True, help="Mobile number, E.164 (+8613...) or Chinese national format.")
 @click.option("--start", "day1", required=True, help="Day 1 (first infusion), YYYY-MM-DD.")

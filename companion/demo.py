@@ -10,6 +10,7 @@ from datetime import timedelta
 import click
 import pyotp
 from flask import current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from companion.db import db, now_utc
@@ -33,6 +34,7 @@ def _refuse_in_production() -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Create the demo site, coordinator and participants (again safe: existing ones are kept)."""
     _refuse_in_production()
@@ -70,6 +72,7 @@ def seed_demo() -> None:
 
 
 @click.command("totp-now")
+@with_appcontext
 @click.option("--email", required=True)
 def totp_now(email: str) -> None:
     """Print the current TOTP code of a staff account (development only, for the demo)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_login import current_user
 
 #: our language codes (stored on participants) -> Babel locale names (translation folders)
@@ -15,14 +15,16 @@ def babel_locale(language: str | None) -> str:
 
 
 def current_language() -> str:
-    """The language of this request, as one of our codes ("zh-CN" or "en")."""
+    """The language of this request, as one of our codes ("zh-CN" or "en"); English on the command line."""
+    if not has_request_context():
+        return "en"
     user = getattr(current_user, "user", None)
     if getattr(current_user, "kind", None) == "participant" and user is not None:
         return user.language
     chosen = session.get("language")
     if chosen in BABEL_LOCALES:
         return chosen
-    best = request.accept_languages.best_match(["zh-CN", "zh", "en"]) if request else None
+    best = request.accept_languages.best_match(["zh-CN", "zh", "en"])
     if best in ("zh-CN", "zh"):
         return "zh-CN"
     return best or DEFAULT_LANGUAGE

@@ -90,8 +90,9 @@ def make_app(database_url, connection):
     """Build an app on the test's rolled-back connection, with overrides for one test."""
 
     def build(**overrides):
-        return create_app(app_config(database_url, DATABASE_BIND=connection,
-                                     SESSION_OPTIONS={"join_transaction_mode": "create_savepoint"}, **overrides))
+        config = {"DATABASE_BIND": connection, "SESSION_OPTIONS": {"join_transaction_mode": "create_savepoint"}}
+        config.update(overrides)
+        return create_app(app_config(database_url, **config))
 
     return build
 
@@ -159,7 +160,8 @@ def signin_participant(sender):
 
 @pytest.fixture
 def signin_staff():
-    def sign_in(client, staff: factories.StaffLogin):
+    def sign_in(client, staff: factories.StaffLogin, language: str = "en"):
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
         response = client.post("/staff/signin", data={"email": staff.email, "password": staff.password})
         assert response.status_code == 302, response.get_data(as_text=True)
         response = client.post("/staff/signin/verify", data={"code": staff.current_code()})
