@@ -61,10 +61,14 @@ def signin():
         except validation.FieldError as exc:
             form.phone.errors.append(str(exc))
         else:
-            session["signin_attempt"] = login_codes.start(
-                db.session, phone, now=now_utc(), secret=current_app.secret_key,
-                sender=get_sender(), policy=_code_policy(),
-            )
+            try:
+                session["signin_attempt"] = login_codes.start(
+                    db.session, phone, now=now_utc(), secret=current_app.secret_key,
+                    sender=get_sender(), policy=_code_policy(),
+                )
+            except login_codes.SmsUnavailable:
+                form.phone.errors.append(_("We could not send a text message just now. Please try again later."))
+                return render_template("auth/signin.html", form=form), 503
             session["signin_next"] = safe_next(request.args.get("next"), "")
             return redirect(url_for("auth.signin_code"))
     return render_template("auth/signin.html", form=form), 400 if form.errors else 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,9 +19,15 @@ from sqlalchemy.orm import Session
 
 from companion.models import LoginCode, Participant
 from companion.services import audit
+from companion.services.errors import ServiceError
 from companion.sms import SmsSender, texts
 
 CODE_DIGITS = 6
+log = logging.getLogger(__name__)
+
+
+class SmsUnavailable(ServiceError):
+    """The code could not be sent; the participant should try again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +76,11 @@ def start(
                  participant_id=participant.id, site_id=participant.site_id)
     session.commit()
     minutes = int(policy.ttl.total_seconds() // 60)
-    sender.send(participant.phone_e164, texts.login_code(participant.language, code, minutes))
+    try:
+        sender.send(participant.phone_e164, texts.login_code(participant.language, code, minutes))
+    except Exception as exc:  # the provider's error types vary; none may become a 500 or log the number
+        log.warning("sign-in code not sent: %s", type(exc).__name__)
+        raise SmsUnavailable from exc
     return attempt
 
 

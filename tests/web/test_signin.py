@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from companion.models import AuditEvent, AuthSession
@@ -137,3 +138,35 @@ def test_next_inside_the_site_is_followed(client, participant, sender):
     client.post("/signin?next=/my/calendar.ics", data={"phone": participant.phone_e164})
     response = client.post("/signin/code", data={"code": code_from(sender, participant.phone_e164)})
     assert response.location == "/my/calendar.ics"
+
+
+def test_console_sender_refuses_production(make_app):
+    with pytest.raises(RuntimeError, match="console SMS sender"):
+        make_app(APP_ENV="production", SMS_BACKEND="console", SMS_SENDER=None)
+
+
+def test_sms_failure_is_a_clear_503_not_a_500(make_app, participant):
+    class Broken:
+        def send(self, to, body):
+            raise ConnectionError("provider down")
+
+    client = make_app(SMS_SENDER=Broken()).test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = client.post("/signin", data={"phone": participant.phone_e164})
+    assert response.status_code == 503
+    assert "could not send a text message" in response.get_data(as_text=True)
+
+
+def test_participant_language_choice_is_saved_and_audited(client, participant, signin_participant, db_session):
+    signin_participant(client, participant)
+    response = client.post("/language", data={"language": "en", "next": "/my/"})
+    assert response.status_code == 302 and response.location == "/my/"
+    db_session.refresh(participant)
+    assert participant.language == "en"
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.language"))
+    assert event.changes == {"language": ["zh-CN", "en"]}
+    assert 'lang="en"' in client.get("/my/").get_data(as_text=True)
+
+
+def test_unknown_language_is_a_400(client):
+    assert client.post("/language", data={"language": "fr"}).status_code == 400
