@@ -20,7 +20,7 @@ setup() {
   fi
   # Compiled catalogues are build output, not sources: make them from the .po files every time.
   if compgen -G "companion/translations/*/LC_MESSAGES/messages.po" >/dev/null; then
-    "$VENV/bin/pybabel" compile -d companion/translations >/dev/null
+    "$VENV/bin/pybabel" -q compile -d companion/translations
   fi
   mkdir -p instance
 }
