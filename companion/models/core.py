@@ -1,4 +1,4 @@
-"""ORM mapping only: no commits, no Flask imports, no clock defaults evaluated at import.
+"""Core tables: sites, staff, participants, visits, sessions, sign-in codes and the audit trail.
 
 Instants are ``UTCDateTime`` columns named ``*_at``; calendar days are ``Date`` columns.
 """
@@ -29,6 +29,9 @@ class Site(Base):
     address: Mapped[str] = mapped_column(String(300), default="")
     #: the study team's phone number, shown to participants
     contact_phone: Mapped[str] = mapped_column(String(32), default="")
+    #: shown with urgent advice (DOMAIN.md section 6): emergency number and nearest emergency department
+    emergency_number: Mapped[str] = mapped_column(String(16), default="120")
+    emergency_department: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 
