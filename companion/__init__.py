@@ -47,15 +47,19 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from companion.api import blueprint as api_v1
+    from companion.api.diary import blueprint as api_v1_diary
     from companion.auth.views import blueprint as auth_bp
     from companion.coordinator.views import blueprint as coordinator_bp
+    from companion.diary.views import blueprint as diary_bp
     from companion.extensions import api
     from companion.participant.views import blueprint as participant_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(participant_bp)
     app.register_blueprint(coordinator_bp)
+    app.register_blueprint(diary_bp)
     api.register_blueprint(api_v1)
+    api.register_blueprint(api_v1_diary)
 
 
 def register_errorhandlers(app: Flask) -> None:

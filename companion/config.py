@@ -61,6 +61,7 @@ class Settings:
     site_timezone: str
     participant_session_days: int
     staff_idle_minutes: int
+    diary_late_days: int
     behind_proxy: bool
     public_url: str | None
     protocol: str
@@ -106,6 +107,7 @@ class Settings:
             site_timezone=env.get("SITE_TIMEZONE", "Asia/Shanghai"),
             participant_session_days=_int(env, "PARTICIPANT_SESSION_DAYS", 30),
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", 30),
+            diary_late_days=_int(env, "DIARY_LATE_DAYS", 3),
             behind_proxy=_bool(env.get("BEHIND_PROXY"), False),
             public_url=env.get("PUBLIC_URL") or None,
             protocol=env.get("PROTOCOL", "nct04956484"),
@@ -147,6 +149,7 @@ class Settings:
             "PROTOCOL_READING": self.protocol_reading,
             "PARTICIPANT_SESSION_DAYS": self.participant_session_days,
             "STAFF_IDLE_MINUTES": self.staff_idle_minutes,
+            "DIARY_LATE_DAYS": self.diary_late_days,
             "STAFF_SESSION_HOURS": 12,
             "OTP_TTL_MINUTES": 10,
             "OTP_MAX_TRIES": 5,

@@ -20,20 +20,26 @@ def _messages() -> dict[int, str]:
         404: _("This page does not exist, or you do not have access to it."),
         405: _("This action is not allowed here."),
         413: _("What you sent is too large."),
+        422: _("Some of what you sent is not valid; see the errors."),
         429: _("Too many attempts. Please wait a few minutes and try again."),
         500: _("Something went wrong on our side. Please try again later."),
     }
 
 
-def _respond(code: int, message: str):
+def _respond(code: int, message: str, errors: dict | None = None):
     if request.path.startswith("/api/"):
-        return jsonify(code=code, message=message), code
+        body = {"code": code, "message": message}
+        if errors:
+            body["errors"] = errors
+        return jsonify(body), code
     return render_template("error.html", code=code, message=message), code
 
 
 def handle_http(exc: HTTPException):
     code = exc.code or 500
-    return _respond(code, _messages().get(code, exc.description or ""))
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")  # flask-smorest abort() / webargs validation
+    return _respond(code, _messages().get(code, exc.description or ""), errors)
 
 
 def handle_csrf(exc: CSRFError):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 
@@ -13,6 +15,22 @@ def string_time(value: time | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
+def string_number(value) -> str:
+    """5.00 -> "5", 2.50 -> "2.5": doses and counts without trailing zeros."""
+    if value is None:
+        return ""
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+def local_datetime(value: datetime | None, zone: str) -> str:
+    """An instant shown in a site's or participant's zone, e.g. "2026-03-02 09:15 (Asia/Shanghai)"."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.filters["string_time"] = string_time
+    app.jinja_env.filters["string_number"] = string_number
+    app.jinja_env.filters["local_datetime"] = local_datetime

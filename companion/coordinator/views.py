@@ -13,6 +13,7 @@ from companion.auth.access import staff_required
 from companion.coordinator.forms import EndSessionsForm, EnrolForm, VisitDateForm
 from companion.db import db, now_utc
 from companion.models import Participant
+from companion.services import alerts as alert_service
 from companion.services import audit, enrolment, schedules, sessions, visits
 from companion.services.errors import ValidationFailed
 
@@ -147,3 +148,14 @@ def end_sessions(participant_id: int):
             flash(_("%(n)s session(s) ended. The participant must sign in again.", n=count))
             return redirect(url_for("coordinator.participant", participant_id=record.id))
     return _participant_page(record, end_form=form, status=400)
+
+
+@blueprint.route("/alerts")
+@staff_required
+def alerts():
+    """Open alerts of the site, RED first (acknowledging them comes with the coordinator workspace)."""
+    rows = alert_service.open_alerts(db.session, current_user.user.site_id)
+    study_ids = dict(db.session.execute(
+        select(Participant.id, Participant.study_id).where(Participant.site_id == current_user.user.site_id)).all())
+    return render_template("coordinator/alerts.html", alerts=rows, study_ids=study_ids,
+                           zone=current_user.user.site.timezone)

@@ -6,8 +6,9 @@ from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user
 
 from companion.auth.access import participant_required
-from companion.db import now_utc
-from companion.services import calendar, schedules
+from companion.db import db, now_utc
+from companion.domain import phq
+from companion.services import calendar, checkins, diary, schedules
 
 blueprint = Blueprint("participant", __name__, url_prefix="/my")
 
@@ -22,8 +23,15 @@ def _my_schedule() -> schedules.ParticipantSchedule:
 @participant_required
 def home():
     schedule = _my_schedule()
-    return render_template("participant/home.html", schedule=schedule, participant=current_user.user,
-                           site=current_user.user.site)
+    me = current_user.user
+    today = schedules.local_today(me.timezone, now_utc())
+    last_phq2 = checkins.last_of_kind(db.session, me, "phq2")
+    return render_template(
+        "participant/home.html", schedule=schedule, participant=me, site=me.site,
+        logged_today=diary.entry_for(db.session, me, today) is not None,
+        reaction_due=checkins.recent_infusion(db.session, me, today) is not None,
+        mood_due=phq.phq2_due(last_phq2.local_date if last_phq2 else None, today),
+    )
 
 
 @blueprint.route("/calendar.ics")

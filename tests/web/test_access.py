@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests import factories
@@ -30,8 +32,9 @@ def _routes(app):
         yield rule, methods, access
 
 
-def _url(rule, participant_id: int) -> str:
-    return rule.rule.replace("<int:participant_id>", str(participant_id))
+def _url(rule, participant_id: int, record_id: int = 1) -> str:
+    url = rule.rule.replace("<int:participant_id>", str(participant_id))
+    return re.sub(r"<int:\w+>", str(record_id), url)
 
 
 def _call(client, method: str, url: str):

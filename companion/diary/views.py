@@ -1,0 +1,208 @@
+"""The participant's diary pages: the day on one screen, steroid doses, check-ins, urgent advice, trends."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from companion.auth.access import participant_required
+from companion.db import db, now_utc
+from companion.domain import diary as items
+from companion.domain import phq
+from companion.domain import steroids as steroid_table
+from companion.services import audit, checkins, diary, schedules, steroids, trends
+from companion.services.errors import ValidationFailed
+
+blueprint = Blueprint("diary", __name__, url_prefix="/my")
+
+
+def _me():
+    return current_user.user
+
+
+def _actor() -> audit.Actor:
+    return audit.Actor("participant", _me().id, _me().site_id)
+
+
+def _today() -> date:
+    return schedules.local_today(_me().timezone, now_utc())
+
+
+def _late_days() -> int:
+    return current_app.config["DIARY_LATE_DAYS"]
+
+
+def _day_from_query(today: date) -> date:
+    raw = request.args.get("day")
+    if not raw:
+        return today
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+    if items.day_status(day, today, _late_days()) in ("future", "too_old"):
+        abort(400)
+    return day
+
+
+def _after_save(saved, done_endpoint: str, **values):
+    if saved.urgent:
+        return redirect(url_for("diary.urgent"))
+    if saved.findings:
+        flash(_("Saved. The study team will look at what you reported."))
+    else:
+        flash(_("Saved. Thank you."))
+    return redirect(url_for(done_endpoint, **values))
+
+
+def _diary_page(day: date, *, errors=None, values=None, dose_errors=None, status: int = 200):
+    me, today = _me(), _today()
+    entry = diary.entry_for(db.session, me, day)
+    return render_template(
+        "diary/day.html", day=day, today=today, entry=entry, errors=errors or {}, values=values,
+        dose_errors=dose_errors or {}, doses=steroids.doses_on(db.session, me, day),
+        equivalent=steroids.daily_equivalent(db.session, me, day), symptoms=items.SYMPTOMS,
+        drugs=steroid_table.DRUGS.values(), late_days=_late_days(), form=FlaskForm(),
+        earlier_days=[today - timedelta(days=n) for n in range(1, _late_days() + 1)],
+    ), status
+
+
+@blueprint.route("/diary", methods=["GET", "POST"])
+@participant_required
+def day():
+    today = _today()
+    day = _day_from_query(today)
+    if request.method == "GET":
+        return _diary_page(day)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    raw = diary.DiaryInput(
+        local_date=day, fatigue=request.form.get("fatigue"), joint_pain=request.form.get("joint_pain"),
+        temperature_c=request.form.get("temperature_c"), symptoms=request.form.getlist("symptoms"),
+        note=request.form.get("note"), reason=request.form.get("reason"),
+    )
+    try:
+        saved = diary.save_day(db.session, _me(), raw, actor=_actor(), today=today, now=now_utc(),
+                               late_days=_late_days())
+    except ValidationFailed as exc:
+        return _diary_page(day, errors=exc.errors, values=request.form, status=400)
+    return _after_save(saved, "diary.day", day=None if day == today else day.isoformat())
+
+
+@blueprint.route("/steroids", methods=["POST"])
+@participant_required
+def add_dose():
+    today = _today()
+    day = _day_from_query(today)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    raw = steroids.DoseInput(local_date=day, drug=request.form.get("drug"),
+                             strength_mg=request.form.get("strength_mg"), tablets=request.form.get("tablets"),
+                             dose_mg=request.form.get("dose_mg"))
+    try:
+        saved = steroids.add(db.session, _me(), raw, actor=_actor(), today=today, now=now_utc(),
+                             late_days=_late_days())
+    except ValidationFailed as exc:
+        return _diary_page(day, dose_errors=exc.errors, status=400)
+    return _after_save(saved, "diary.day", day=None if day == today else day.isoformat())
+
+
+@blueprint.route("/steroids/same-as-yesterday", methods=["POST"])
+@participant_required
+def same_as_yesterday():
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        steroids.same_as_yesterday(db.session, _me(), actor=_actor(), today=_today(), now=now_utc(),
+                                   late_days=_late_days())
+    except ValidationFailed as exc:
+        return _diary_page(_today(), dose_errors=exc.errors, status=400)
+    flash(_("Yesterday's doses were copied to today."))
+    return redirect(url_for("diary.day"))
+
+
+@blueprint.route("/steroids/<int:record_id>/void", methods=["POST"])
+@participant_required
+def void_dose(record_id: int):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        row = steroids.void(db.session, _me(), record_id, request.form.get("reason") or _("Entered by mistake"),
+                            actor=_actor(), now=now_utc())
+    except ValidationFailed:
+        abort(404)
+    flash(_("The dose was removed. It stays in your record as removed."))
+    return redirect(url_for("diary.day", day=None if row.local_date == _today() else row.local_date.isoformat()))
+
+
+def _check_in_page(kind: str, *, errors=None, status: int = 200):
+    questions, top = checkins._items(kind)
+    recent = checkins.recent_infusion(db.session, _me(), _today()) if kind == "post_infusion" else None
+    options = items.SEVERITY if kind == "post_infusion" else phq.ANSWERS
+    return render_template("diary/check_in.html", kind=kind, questions=questions, options=options, top=top,
+                           recent=recent, errors=errors or {}, stem=(phq.STEM_EN, phq.STEM_ZH)), status
+
+
+def _save_check_in(kind: str):
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    questions, _top = checkins._items(kind)
+    answers = {q.key: request.form.get(q.key) for q in questions}
+    raw = checkins.CheckInInput(kind=kind, answers=answers, local_date=_today())
+    try:
+        return checkins.save(db.session, _me(), raw, actor=_actor(), today=_today(), now=now_utc(),
+                             late_days=_late_days())
+    except ValidationFailed as exc:
+        return exc
+
+
+@blueprint.route("/check-in/reaction", methods=["GET", "POST"])
+@participant_required
+def reaction():
+    if request.method == "GET":
+        return _check_in_page("post_infusion")
+    result = _save_check_in("post_infusion")
+    if isinstance(result, ValidationFailed):
+        return _check_in_page("post_infusion", errors=result.errors, status=400)
+    return _after_save(result, "participant.home")
+
+
+@blueprint.route("/check-in/mood", methods=["GET", "POST"])
+@participant_required
+def mood():
+    if request.method == "GET":
+        return _check_in_page("phq2")
+    result = _save_check_in("phq2")
+    if isinstance(result, ValidationFailed):
+        return _check_in_page("phq2", errors=result.errors, status=400)
+    if phq.phq2_opens_phq9(result.record.total):
+        return redirect(url_for("diary.mood_more"))
+    return _after_save(result, "participant.home")
+
+
+@blueprint.route("/check-in/mood/more", methods=["GET", "POST"])
+@participant_required
+def mood_more():
+    if request.method == "GET":
+        return _check_in_page("phq9")
+    result = _save_check_in("phq9")
+    if isinstance(result, ValidationFailed):
+        return _check_in_page("phq9", errors=result.errors, status=400)
+    return _after_save(result, "participant.home")
+
+
+@blueprint.route("/urgent")
+@participant_required
+def urgent():
+    return render_template("diary/urgent.html", site=_me().site)
+
+
+@blueprint.route("/trends")
+@participant_required
+def trend_page():
+    charts = trends.for_participant(db.session, _me(), today=_today())
+    return render_template("diary/trends.html", charts=charts)
