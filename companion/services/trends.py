@@ -14,6 +14,7 @@ from companion.charts import Chart, line_chart
 from companion.domain import steroids as table
 from companion.models import DiaryEntry, Participant, SteroidDose
 from companion.services import records
+from companion.templating import string_number
 
 DAYS = 28
 
@@ -41,8 +42,9 @@ def for_participant(session: Session, participant: Participant, *, today: date) 
     logged = [v for v in equivalents if v is not None]
     steroid_summary = _("No steroid doses logged in the last 4 weeks.") if not logged else _(
         "Prednisone equivalent per day over the last 4 weeks: latest %(latest)s mg, highest %(high)s mg; "
-        "%(above)s days above the 7.5 mg line.",
-        latest=logged[-1], high=max(logged), above=sum(1 for v in logged if v > table.LLDAS_MAX_MG))
+        "days above the 7.5 mg line: %(above)s.",
+        latest=string_number(logged[-1]), high=string_number(max(logged)),
+        above=sum(1 for v in logged if v > table.LLDAS_MAX_MG))
     steroid = line_chart(_("Steroid dose (prednisone equivalent, mg/day)"), steroid_summary, days, equivalents,
                          y_max=float(int(top * 1.2) + 1), line=(7.5, _("7.5 mg/day")))
     fatigue = _score_chart(_("Fatigue (0-10)"), days, [entries[d].fatigue if d in entries else None for d in days])
