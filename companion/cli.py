@@ -84,6 +84,26 @@ def enrol(study_id, phone, day1, weight, language, timezone, sms_consent) -> Non
     click.echo(f"enrolled {participant.study_id} (id {participant.id}) with {len(participant.visits)} visits")
 
 
+@click.command("site-settings")
+@with_appcontext
+@click.option("--address", help="Where visits take place (shown to participants and in calendar files).")
+@click.option("--contact-phone", help="The study team's phone number.")
+@click.option("--emergency-number", help="Emergency number shown with urgent advice (e.g. 120).")
+@click.option("--emergency-department", help="The nearest emergency department, shown with urgent advice.")
+def site_settings(**values) -> None:
+    """Show the site's settings, or change the ones given (audited)."""
+    site = _site()
+    changes = {k: [getattr(site, k), v] for k, v in values.items() if v is not None and getattr(site, k) != v}
+    for key, (_old, new) in changes.items():
+        setattr(site, key, new.strip())
+    if changes:
+        audit.record(db.session, audit.CLI, "site.settings", at=now_utc(), entity=site, site_id=site.id,
+                     changes=changes)
+    db.session.commit()
+    for key in ("code", "name", "timezone", "address", "contact_phone", "emergency_number", "emergency_department"):
+        click.echo(f"{key}: {getattr(site, key)}")
+
+
 @protocol_cli.command("preview")
 @click.option("--start", "day1", required=True, help="Day 1, YYYY-MM-DD.")
 @click.option("--reading", default=None, help="Protocol reading (A or B); default the file's.")
@@ -118,5 +138,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(protocol_cli)
     app.cli.add_command(create_coordinator)
     app.cli.add_command(enrol)
+    app.cli.add_command(site_settings)
     app.cli.add_command(seed_demo)
     app.cli.add_command(totp_now)

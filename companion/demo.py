@@ -45,6 +45,8 @@ def seed_demo() -> None:
     if not site.address:
         site.address = "Outpatient building, 1 Shuaifuyuan, Dongcheng District, Beijing"
         site.contact_phone = "+86 10 6915 0000"
+        site.emergency_number = "120"
+        site.emergency_department = "Emergency department, Peking Union Medical College Hospital, Dongcheng campus"
     db.session.commit()
     user = db.session.scalar(select(StaffUser).where(StaffUser.email == DEMO_EMAIL))
     if user is None:

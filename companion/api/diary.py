@@ -152,3 +152,20 @@ def create_check_in(data):
         return _out(checkins.save(db.session, _me(), checkins.CheckInInput(**data), **_context()))
     except ValidationFailed as exc:
         _invalid(exc)
+
+
+@blueprint.route("/check-ins/<int:record_id>/corrections", methods=["POST"])
+@participant_api
+@blueprint.arguments(s.CheckInCorrectionIn)
+@blueprint.response(201, s.CheckInOut)
+def correct_check_in(data, record_id: int):
+    """Correct a check-in's answers: a new version; a reason is required once the day is over."""
+    context = _context()
+    context.pop("late_days")
+    try:
+        saved = checkins.correct(db.session, _me(), record_id, data["answers"], data["reason"], **context)
+    except ValidationFailed as exc:
+        if "record" in exc.errors:
+            abort(404, message="No such check-in")
+        _invalid(exc)
+    return _out(saved)

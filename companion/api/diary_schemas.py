@@ -77,6 +77,10 @@ class CheckInIn(Schema):
     answers = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), required=True)
 
 
+class CheckInCorrectionIn(CorrectionIn):
+    answers = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True), required=True)
+
+
 class CheckInOut(RecordOut):
     kind = fields.String()
     answers = fields.Dict(keys=fields.String(), values=fields.Integer())

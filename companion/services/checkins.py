@@ -17,7 +17,7 @@ from companion.models import CheckIn, Participant, Visit
 from companion.services import audit, records
 from companion.services.diary import Saved, _raise
 from companion.services.errors import ValidationFailed
-from companion.services.inputs import check_day, integer_in
+from companion.services.inputs import check_day, integer_in, reason_for
 
 KINDS = ("post_infusion", "phq2", "phq9")
 
@@ -97,3 +97,25 @@ def last_of_kind(session: Session, participant: Participant, kind: str) -> Check
     return session.scalar(select(CheckIn).where(
         CheckIn.participant_id == participant.id, CheckIn.kind == kind, CheckIn.superseded_at.is_(None),
         CheckIn.voided.is_(False)).order_by(CheckIn.local_date.desc(), CheckIn.id.desc()).limit(1))
+
+
+def correct(session: Session, participant: Participant, record_id: int, raw_answers, raw_reason, *,
+            actor: audit.Actor, today: date, now: datetime) -> Saved:
+    """Correct a check-in's answers: a new version with a new total; the rules run again."""
+    current = records.current_of(session, CheckIn, participant.id, record_id)
+    if current is None or current.voided:
+        raise ValidationFailed({"record": _l("This check-in does not exist or is voided already.")})
+    answers = _answers(raw_answers, current.kind)
+    reason = reason_for(raw_reason, required=current.local_date < today)
+    if current.kind == "post_infusion":
+        visit = session.get(Visit, current.visit_id)
+        days_after = (current.local_date - (visit.actual_date or visit.scheduled_date)).days
+        total, findings = sum(answers.values()), rules.reaction_findings(answers, days_after)
+    else:
+        total = phq.total(answers, phq.PHQ2_ITEMS if current.kind == "phq2" else phq.PHQ9_ITEMS)
+        findings = rules.phq_findings(current.kind, answers, total)
+    row = records.new_version(session, current, changes={"answers": answers, "total": total}, actor=actor, now=now,
+                              reason=reason)
+    _raise(session, participant, row, findings, now)
+    session.commit()
+    return Saved(row, created=True, findings=findings)

@@ -79,3 +79,12 @@ def test_protocol_preview_does_not_touch_the_database(make_app, tmp_path):
 def test_protocol_preview_rejects_a_bad_date(app):
     result = app.test_cli_runner().invoke(args=["protocol", "preview", "--start", "02/03/2026"])
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+
+
+def test_site_settings_are_changed_and_audited(app, db_session):
+    result = app.test_cli_runner().invoke(args=["site-settings", "--emergency-number", "999",
+                                                "--emergency-department", "City Hospital A&E"])
+    assert result.exit_code == 0, result.output
+    assert "emergency_number: 999" in result.output
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "site.settings"))
+    assert event.changes["emergency_number"] == ["120", "999"]

@@ -148,3 +148,23 @@ def test_coordinator_sees_the_alert_list(client, db_session, site, coordinator, 
     signin_staff(client, coordinator)
     page = client.get("/coordinator/alerts").get_data(as_text=True)
     assert "RED" in page and person.study_id in page
+
+
+def test_api_check_in_correction_keeps_the_first_answers(client, db_session, me, today):
+    body = {"client_id": "phone-0007-abc", "local_date": today.isoformat(), "kind": "phq2",
+            "answers": {"phq1": 0, "phq2": 1}}
+    record_id = client.post("/api/v1/check-ins", json=body).get_json()["record_id"]
+    response = client.post(f"/api/v1/check-ins/{record_id}/corrections",
+                           json={"answers": {"phq1": 2, "phq2": 2}, "reason": "answered too fast"})
+    assert response.status_code == 201
+    assert response.get_json()["total"] == 4 and response.get_json()["version"] == 2
+    assert db_session.scalar(select(Alert.rule)) == "phq2_positive"
+    listed = client.get(f"/api/v1/check-ins?start={today}&end={today}").get_json()
+    assert [(c["version"], c["total"]) for c in listed] == [(2, 4)]
+
+
+def test_dose_in_mg_without_tablets(client, db_session, me):
+    response = client.post("/my/steroids", data={"drug": "dexamethasone", "strength_mg": "", "tablets": "",
+                                                 "dose_mg": "0.75"})
+    assert response.status_code == 302
+    assert "Prednisone equivalent today: 5 mg" in client.get("/my/diary").get_data(as_text=True)
