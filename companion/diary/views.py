@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
 
 from companion.auth.access import participant_required
 from companion.db import db, now_utc
@@ -59,11 +60,33 @@ def _after_save(saved, done_endpoint: str, **values):
     return redirect(url_for(done_endpoint, **values))
 
 
+DRAFT_FIELDS = ("fatigue", "joint_pain", "temperature_c", "note", "reason")
+DOSE_FIELDS = ("strength_mg", "tablets", "dose_mg")
+
+
+def _keep_draft(day: date) -> None:
+    """The steroid buttons post the whole diary form: keep what was tapped, so nothing is lost."""
+    draft = {name: request.form.get(name) for name in DRAFT_FIELDS if request.form.get(name)}
+    draft["symptoms"] = request.form.getlist("symptoms")
+    session["diary_draft"] = {"day": day.isoformat(), "values": draft}
+
+
+def _take_draft(day: date) -> MultiDict | None:
+    draft = session.pop("diary_draft", None)
+    if not draft or draft.get("day") != day.isoformat():
+        return None
+    values = dict(draft["values"])
+    symptoms = values.pop("symptoms", [])
+    return MultiDict([*values.items(), *(("symptoms", s) for s in symptoms)])
+
+
 def _diary_page(day: date, *, errors=None, values=None, dose_errors=None, status: int = 200):
     me, today = _me(), _today()
     entry = diary.entry_for(db.session, me, day)
     return render_template(
         "diary/day.html", day=day, today=today, entry=entry, errors=errors or {}, values=values,
+        day_arg=None if day == today else day.isoformat(),
+        yesterday_doses=bool(steroids.doses_on(db.session, me, today - timedelta(days=1))),
         dose_errors=dose_errors or {}, doses=steroids.doses_on(db.session, me, day),
         equivalent=steroids.daily_equivalent(db.session, me, day), symptoms=items.SYMPTOMS,
         drugs=steroid_table.DRUGS.values(), late_days=_late_days(), form=FlaskForm(),
@@ -77,9 +100,15 @@ def day():
     today = _today()
     day = _day_from_query(today)
     if request.method == "GET":
-        return _diary_page(day)
+        return _diary_page(day, values=_take_draft(day))
     if not FlaskForm().validate_on_submit():
         abort(400)
+    dose = _dose_from_form(day) if any(request.form.get(name) for name in DOSE_FIELDS) else None
+    if dose is not None:  # a dose typed in but "Save" pressed instead of "Add dose": save it too
+        try:
+            steroids.check(dose, today, _late_days())
+        except ValidationFailed as exc:
+            return _diary_page(day, dose_errors=exc.errors, values=request.form, status=400)
     raw = diary.DiaryInput(
         local_date=day, fatigue=request.form.get("fatigue"), joint_pain=request.form.get("joint_pain"),
         temperature_c=request.form.get("temperature_c"), symptoms=request.form.getlist("symptoms"),
@@ -90,7 +119,15 @@ def day():
                                late_days=_late_days())
     except ValidationFailed as exc:
         return _diary_page(day, errors=exc.errors, values=request.form, status=400)
+    if dose is not None:
+        steroids.add(db.session, _me(), dose, actor=_actor(), today=today, now=now_utc(), late_days=_late_days())
     return _after_save(saved, "diary.day", day=None if day == today else day.isoformat())
+
+
+def _dose_from_form(day: date) -> steroids.DoseInput:
+    return steroids.DoseInput(local_date=day, drug=request.form.get("drug"),
+                              strength_mg=request.form.get("strength_mg"), tablets=request.form.get("tablets"),
+                              dose_mg=request.form.get("dose_mg"))
 
 
 @blueprint.route("/steroids", methods=["POST"])
@@ -100,14 +137,12 @@ def add_dose():
     day = _day_from_query(today)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    raw = steroids.DoseInput(local_date=day, drug=request.form.get("drug"),
-                             strength_mg=request.form.get("strength_mg"), tablets=request.form.get("tablets"),
-                             dose_mg=request.form.get("dose_mg"))
     try:
-        saved = steroids.add(db.session, _me(), raw, actor=_actor(), today=today, now=now_utc(),
+        saved = steroids.add(db.session, _me(), _dose_from_form(day), actor=_actor(), today=today, now=now_utc(),
                              late_days=_late_days())
     except ValidationFailed as exc:
-        return _diary_page(day, dose_errors=exc.errors, status=400)
+        return _diary_page(day, dose_errors=exc.errors, values=request.form, status=400)
+    _keep_draft(day)
     return _after_save(saved, "diary.day", day=None if day == today else day.isoformat())
 
 
@@ -120,7 +155,8 @@ def same_as_yesterday():
         steroids.same_as_yesterday(db.session, _me(), actor=_actor(), today=_today(), now=now_utc(),
                                    late_days=_late_days())
     except ValidationFailed as exc:
-        return _diary_page(_today(), dose_errors=exc.errors, status=400)
+        return _diary_page(_today(), dose_errors=exc.errors, values=request.form, status=400)
+    _keep_draft(_today())
     flash(_("Yesterday's doses were copied to today."))
     return redirect(url_for("diary.day"))
 
@@ -135,6 +171,7 @@ def void_dose(record_id: int):
                             actor=_actor(), now=now_utc())
     except ValidationFailed:
         abort(404)
+    _keep_draft(row.local_date)
     flash(_("The dose was removed. It stays in your record as removed."))
     return redirect(url_for("diary.day", day=None if row.local_date == _today() else row.local_date.isoformat()))
 

@@ -58,6 +58,11 @@ def _clean(raw: DoseInput, today: date, late_days: int) -> dict:
     return clean
 
 
+def check(raw: DoseInput, today: date, late_days: int) -> None:
+    """Validate a dose without saving it (raises ValidationFailed)."""
+    _clean(raw, today, late_days)
+
+
 def doses_on(session: Session, participant: Participant, day: date) -> list[SteroidDose]:
     return list(session.scalars(select(SteroidDose).where(
         SteroidDose.participant_id == participant.id, SteroidDose.local_date == day,

@@ -46,7 +46,7 @@ def for_participant(session: Session, participant: Participant, *, today: date) 
         latest=string_number(logged[-1]), high=string_number(max(logged)),
         above=sum(1 for v in logged if v > table.LLDAS_MAX_MG))
     steroid = line_chart(_("Steroid dose (prednisone equivalent, mg/day)"), steroid_summary, days, equivalents,
-                         y_max=float(int(top * 1.2) + 1), line=(7.5, _("7.5 mg/day")))
+                         y_max=float(5 * (int(top * 1.1) // 5 + 1)), line=(7.5, _("7.5 mg/day")), tick_step=5)
     fatigue = _score_chart(_("Fatigue (0-10)"), days, [entries[d].fatigue if d in entries else None for d in days])
     pain = _score_chart(_("Joint pain (0-10)"), days, [entries[d].joint_pain if d in entries else None for d in days])
     week_start = today - timedelta(days=today.weekday())

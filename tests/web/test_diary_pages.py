@@ -168,3 +168,41 @@ def test_dose_in_mg_without_tablets(client, db_session, me):
                                                  "dose_mg": "0.75"})
     assert response.status_code == 302
     assert "Prednisone equivalent today: 5 mg" in client.get("/my/diary").get_data(as_text=True)
+
+
+def test_adding_a_dose_keeps_what_was_tapped(client, me):
+    response = client.post("/my/steroids", data={"fatigue": "4", "joint_pain": "6", "symptoms": ["hair_loss"],
+                                                 "drug": "prednisone", "strength_mg": "5", "tablets": "1"})
+    assert response.status_code == 302
+    page = client.get("/my/diary").get_data(as_text=True)
+    assert 'id="fatigue-4" name="fatigue" value="4" checked' in page
+    assert 'id="joint_pain-6" name="joint_pain" value="6" checked' in page
+    assert 'value="hair_loss" checked' in page
+    assert 'value="None"' not in page
+
+
+def test_save_with_a_typed_dose_saves_both_or_neither(client, db_session, me):
+    bad = client.post("/my/diary", data={"fatigue": "2", "joint_pain": "2", "drug": "prednisone",
+                                         "strength_mg": "5", "tablets": "-1"})
+    assert bad.status_code == 400
+    assert db_session.scalar(select(func.count(DiaryEntry.id))) == 0
+    good = client.post("/my/diary", data={"fatigue": "2", "joint_pain": "2", "drug": "prednisone",
+                                          "strength_mg": "5", "tablets": "1"})
+    assert good.status_code == 302
+    assert db_session.scalar(select(func.count(DiaryEntry.id))) == 1
+    assert db_session.scalar(select(func.count(SteroidDose.id))) == 1
+
+
+def test_scores_have_no_default_answer(client, db_session, me):
+    page = client.get("/my/diary").get_data(as_text=True)
+    assert " checked" not in page
+    assert client.post("/my/diary", data={"joint_pain": "2"}).status_code == 400
+
+
+def test_same_as_yesterday_is_offered_only_when_yesterday_has_doses(client, db_session, me, today):
+    assert "same-as-yesterday" not in client.get("/my/diary").get_data(as_text=True)
+    client.post(f"/my/steroids?day={today - timedelta(days=1)}", data={"drug": "prednisone", "strength_mg": "5",
+                                                                       "tablets": "1"})
+    assert "same-as-yesterday" in client.get("/my/diary").get_data(as_text=True)
+    assert client.post("/my/steroids/same-as-yesterday").status_code == 302
+    assert "Prednisone equivalent today: 5 mg" in client.get("/my/diary").get_data(as_text=True)
