@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.db import Base, UTCDateTime, now_utc
@@ -50,6 +50,10 @@ class DiaryEntry(VersionedRecord, Base):
     __table_args__ = (
         UniqueConstraint("participant_id", "client_id"),
         Index("ix_diary_entries_participant_day", "participant_id", "local_date"),
+        # one current entry per participant and day, even when two phones save at the same moment
+        Index("uq_diary_entries_current_day", "participant_id", "local_date", unique=True,
+              sqlite_where=text("superseded_at IS NULL AND NOT voided"),
+              postgresql_where=text("superseded_at IS NULL AND NOT voided")),
     )
 
     fatigue: Mapped[int] = mapped_column(Integer)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from companion.domain import alerts as rules
@@ -103,7 +104,11 @@ def save_day(session: Session, participant: Participant, raw: DiaryInput, *, act
         DiaryEntry.superseded_at.is_(None), DiaryEntry.voided.is_(False)))
     if current is None:
         row = DiaryEntry(participant_id=participant.id, late=day < today, client_id=raw.client_id, **clean)
-        records.create(session, row, actor=actor, now=now, fields=clean)
+        try:
+            records.create(session, row, actor=actor, now=now, fields=clean)
+        except IntegrityError as exc:  # the same day saved from another device at the same moment
+            session.rollback()
+            raise ValidationFailed({"local_date": _l("This day was just saved from another device; reload.")}) from exc
     else:
         reason = reason_for(raw.reason, required=day < today)
         clean.pop("local_date")

@@ -64,6 +64,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('diary_entries', schema=None) as batch_op:
         batch_op.create_index('ix_diary_entries_participant_day', ['participant_id', 'local_date'], unique=False)
+        batch_op.create_index('uq_diary_entries_current_day', ['participant_id', 'local_date'], unique=True,
+                              sqlite_where=sa.text('superseded_at IS NULL AND NOT voided'),
+                              postgresql_where=sa.text('superseded_at IS NULL AND NOT voided'))
         batch_op.create_index(batch_op.f('ix_diary_entries_participant_id'), ['participant_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_diary_entries_record_id'), ['record_id'], unique=False)
 
@@ -152,6 +155,7 @@ def downgrade() -> None:
     with op.batch_alter_table('diary_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_diary_entries_record_id'))
         batch_op.drop_index(batch_op.f('ix_diary_entries_participant_id'))
+        batch_op.drop_index('uq_diary_entries_current_day')
         batch_op.drop_index('ix_diary_entries_participant_day')
 
     op.drop_table('diary_entries')
