@@ -32,7 +32,17 @@ case "${1:-}" in
     export FLASK_APP=app
     "$VENV/bin/flask" db upgrade
     "$VENV/bin/flask" seed-demo
-    exec "$VENV/bin/flask" run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}" "$@"
+    # The SMS reminder scheduler is a process of its own (the web process never starts one); it runs in the
+    # background and is stopped with the web server (Ctrl-C, or SIGTERM to this script).
+    "$VENV/bin/flask" scheduler &
+    scheduler=$!
+    "$VENV/bin/flask" run --host "${HOST:-127.0.0.1}" --port "${PORT:-5000}" "$@" &
+    web=$!
+    trap 'kill "$web" "$scheduler" 2>/dev/null || true' INT TERM
+    trap 'kill "$web" "$scheduler" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+    status=0
+    wait "$web" || status=$?
+    exit "$status"
     ;;
   test)
     shift

@@ -51,13 +51,21 @@ def register_blueprints(app: Flask) -> None:
     from companion.auth.views import blueprint as auth_bp
     from companion.coordinator.views import blueprint as coordinator_bp
     from companion.diary.views import blueprint as diary_bp
+    from companion.workspace.views import blueprint as workspace_bp
     from companion.extensions import api
     from companion.participant.views import blueprint as participant_bp
+    from companion.records.views import blueprint as records_bp
+    from companion.reminders.views import blueprint as reminders_bp
+    from companion.sms.views import blueprint as sms_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(participant_bp)
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(diary_bp)
+    app.register_blueprint(workspace_bp)
+    app.register_blueprint(sms_bp)
+    app.register_blueprint(reminders_bp)
+    app.register_blueprint(records_bp)
     api.register_blueprint(api_v1)
     api.register_blueprint(api_v1_diary)
 
@@ -69,6 +77,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from companion import cli
+    from companion import cli, messaging_cli
 
     cli.init_app(app)
+    messaging_cli.init_app(app)

@@ -157,6 +157,9 @@ class Settings:
             "SITE_NAME": self.site_name,
             "SITE_TIMEZONE": self.site_timezone,
             "SMS_CONSENT_VERSION": "sms-consent-2026-11",
+            # SMS reminders: webhook signatures are checked with the auth token against the public URL
+            "TWILIO_AUTH_TOKEN": self.twilio_auth_token,
+            "PUBLIC_URL": self.public_url,
             # flask-smorest: the OpenAPI document of /api/v1, generated from the schemas
             "API_TITLE": "Trial companion API",
             "API_VERSION": "v1",

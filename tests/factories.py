@@ -56,3 +56,13 @@ def participant(session, site: Site, *, day1: date | None = None, language: str 
     )
     return enrolment.enrol(session, raw, site=site, protocol=load_protocol(reading=reading), actor=audit.CLI,
                            now=now_utc(), today=date.today(), consent_version="test-1")  # noqa: DTZ011
+
+
+def enrolled(session, site: Site, *, day1: date, now, language: str = "zh-CN", timezone: str = "",
+             sms_consent: bool = True, phone: str | None = None, study_id: str | None = None) -> Participant:
+    """A participant enrolled at the instant ``now`` (reminders are planned for that instant)."""
+    n = next(_numbers)
+    raw = enrolment.Enrolment(study_id=study_id or f"R-{n:04d}", phone=phone or f"+86139{n:08d}", day1=day1,
+                              weight_kg="60", language=language, timezone=timezone, sms_consent=sms_consent)
+    return enrolment.enrol(session, raw, site=site, protocol=load_protocol(), actor=audit.CLI, now=now,
+                           today=now.date(), consent_version="test-1")

@@ -9,7 +9,12 @@ from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 
-def _guard(kind: str, signin_endpoint: str, *, api: bool = False):
+#: staff roles (issue 5): coordinators work their own site; investigators read, sign off and see the
+#: endpoint report; administrators manage users, sites and settings
+ROLES = ("coordinator", "investigator", "administrator")
+
+
+def _guard(kind: str, signin_endpoint: str, *, api: bool = False, roles: tuple[str, ...] = ()):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
@@ -17,11 +22,12 @@ def _guard(kind: str, signin_endpoint: str, *, api: bool = False):
                 if api:
                     abort(401)
                 return redirect(url_for(signin_endpoint, next=request.full_path.rstrip("?")))
-            if current_user.kind != kind:
+            if current_user.kind != kind or (roles and current_user.user.role not in roles):
                 abort(403)
             return view(*args, **kwargs)
 
         wrapped.access = kind  # read by the access-control tests, which check every route has a guard
+        wrapped.roles = roles or (ROLES if kind == "staff" else ())
         return wrapped
 
     return decorator
@@ -32,7 +38,16 @@ def participant_required(view):
 
 
 def staff_required(view):
+    """Any signed-in staff member (each view still filters by the user's site)."""
     return _guard("staff", "auth.staff_signin")(view)
+
+
+def roles_required(*roles: str):
+    """Staff with one of ``roles``; others get 403."""
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+    return _guard("staff", "auth.staff_signin", roles=roles)
 
 
 def participant_api(view):

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
-from companion.auth.access import staff_required
+from companion.auth.access import roles_required
 from companion.coordinator.forms import EndSessionsForm, EnrolForm, VisitDateForm
 from companion.db import db, now_utc
 from companion.models import Participant
 from companion.services import alerts as alert_service
 from companion.services import audit, enrolment, schedules, sessions, visits
+from companion.services import dashboard as dashboard_service
 from companion.services.errors import ValidationFailed
 
 blueprint = Blueprint("coordinator", __name__, url_prefix="/coordinator")
@@ -50,20 +51,20 @@ def _show_errors(form, exc: ValidationFailed) -> None:
 
 
 @blueprint.route("/")
-@staff_required
+@roles_required("coordinator", "investigator")
 def dashboard():
     protocol = current_app.extensions["protocol"]
-    today = _site_today()
-    participants = db.session.scalars(
-        select(Participant).where(Participant.site_id == current_user.user.site_id)
-        .options(selectinload(Participant.visits)).order_by(Participant.study_id)
-    ).all()
-    rows = [schedules.for_participant(p, protocol, today) for p in participants]
-    return render_template("coordinator/dashboard.html", rows=rows, protocol=protocol, today=today)
+    rows = dashboard_service.build(db.session, current_user.user.site_id, protocol, _site_today())
+    sort = request.args.get("sort", "alerts")
+    tier = request.args.get("tier") or None
+    query = request.args.get("q", "")[:32]
+    rows = dashboard_service.arrange(rows, sort=sort, tier=tier, query=query)
+    return render_template("coordinator/dashboard.html", rows=rows, protocol=protocol, sort=sort, tier=tier,
+                           query=query, sorts=dashboard_service.SORTS)
 
 
 @blueprint.route("/participants/new", methods=["GET", "POST"])
-@staff_required
+@roles_required("coordinator")
 def enrol():
     form = EnrolForm()
     site = current_user.user.site
@@ -109,13 +110,13 @@ def _participant_page(record: Participant, *, visit_form=None, end_form=None, st
 
 
 @blueprint.route("/participants/<int:participant_id>")
-@staff_required
+@roles_required("coordinator", "investigator")
 def participant(participant_id: int):
     return _participant_page(_own_participant(participant_id))
 
 
 @blueprint.route("/participants/<int:participant_id>/visits", methods=["POST"])
-@staff_required
+@roles_required("coordinator")
 def visit_date(participant_id: int):
     record = _own_participant(participant_id)
     form = _visit_form(record)
@@ -134,7 +135,7 @@ def visit_date(participant_id: int):
 
 
 @blueprint.route("/participants/<int:participant_id>/end-sessions", methods=["POST"])
-@staff_required
+@roles_required("coordinator")
 def end_sessions(participant_id: int):
     record = _own_participant(participant_id)
     form = EndSessionsForm()
@@ -151,7 +152,7 @@ def end_sessions(participant_id: int):
 
 
 @blueprint.route("/alerts")
-@staff_required
+@roles_required("coordinator", "investigator")
 def alerts():
     """Open alerts of the site, RED first (acknowledging them comes with the coordinator workspace)."""
     rows = alert_service.open_alerts(db.session, current_user.user.site_id)

@@ -32,6 +32,10 @@ class Site(Base):
     #: shown with urgent advice (DOMAIN.md section 6): emergency number and nearest emergency department
     emergency_number: Mapped[str] = mapped_column(String(16), default="120")
     emergency_department: Mapped[str] = mapped_column(String(300), default="")
+    #: E.164 number of the on-call coordinator: RED alerts not acknowledged in time are sent there
+    on_call_phone: Mapped[str] = mapped_column(String(20), default="")
+    #: minutes a RED alert may stay unacknowledged before it is escalated (a setting)
+    red_escalation_minutes: Mapped[int] = mapped_column(Integer, default=30)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
 
 

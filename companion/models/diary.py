@@ -121,3 +121,5 @@ class Alert(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     #: what was done about it
     action_note: Mapped[str | None] = mapped_column(Text)
+    #: when an unacknowledged RED alert was sent on to the on-call coordinator by SMS
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from companion import validation
 from companion.models import Alert
 from companion.services import audit
+from companion.services.errors import ValidationFailed
 
 TIERS = ("RED", "AMBER", "INFO")
 
@@ -44,3 +47,18 @@ def open_alerts(session: Session, site_id: int) -> list[Alert]:
         .order_by(Alert.raised_at.desc())
     ).all()
     return sorted(rows, key=lambda a: order.get(a.tier, 9))
+
+
+def acknowledge(session: Session, alert: Alert, *, note: str, actor: audit.Actor, now: datetime) -> Alert:
+    """A person has dealt with the alert: who, when and what was done (the note is required)."""
+    if alert.acknowledged_at is not None:
+        raise ValidationFailed({"note": _l("This alert was acknowledged already.")})
+    try:
+        text = validation.reason(note, max_length=1000)
+    except validation.FieldError as exc:
+        raise ValidationFailed({"note": exc.message}) from exc
+    alert.acknowledged_at, alert.acknowledged_by_id, alert.action_note = now, actor.id, text
+    audit.record(session, actor, "alert.acknowledge", at=now, entity=alert, participant_id=alert.participant_id,
+                 reason=text, changes={"acknowledged_at": [None, now]})
+    session.commit()
+    return alert

@@ -14,7 +14,7 @@ from companion import validation
 from companion.domain.protocol import Protocol
 from companion.domain.schedule import build_schedule
 from companion.models import Participant, Site, Visit
-from companion.services import audit
+from companion.services import audit, reminders
 from companion.services.errors import ValidationFailed
 
 
@@ -102,5 +102,6 @@ def enrol(
         changes["sms_consent_version"] = [None, consent_version]
     audit.record(session, actor, "participant.enrol", at=now, entity=participant,
                  participant_id=participant.id, site_id=site.id, changes=changes)
+    reminders.replan(session, participant, now=now)
     session.commit()
     return participant

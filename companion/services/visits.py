@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from companion import validation
 from companion.models import Visit
-from companion.services import audit
+from companion.services import audit, reminders
 from companion.services.errors import ValidationFailed
 
 
@@ -42,6 +42,7 @@ def record_actual(session: Session, visit: Visit, raw_date, raw_reason, *, actor
     visit.actual_date = value
     audit.record(session, actor, "visit.record_actual", at=now, entity=visit,
                  participant_id=visit.participant_id, reason=why, changes={"actual_date": [old, value]})
+    reminders.replan(session, visit.participant, now=now)
     session.commit()
     return visit
 
@@ -56,5 +57,6 @@ def move(session: Session, visit: Visit, raw_date, raw_reason, *, actor: audit.A
     visit.planned_date = None if value == visit.target_date else value
     audit.record(session, actor, "visit.move", at=now, entity=visit, participant_id=visit.participant_id,
                  reason=why, changes={"planned_date": [old, value]})
+    reminders.replan(session, visit.participant, now=now)
     session.commit()
     return visit

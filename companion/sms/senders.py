@@ -23,10 +23,12 @@ class OutboxMessage:
     to: str
     body: str
     provider_id: str
+    #: what else the sender was asked for (e.g. validity_seconds, status_callback)
+    options: dict = field(default_factory=dict)
 
 
 class SmsSender(Protocol):
-    def send(self, to: str, body: str) -> SendResult: ...
+    def send(self, to: str, body: str, **options) -> SendResult: ...
 
 
 def mask_number(e164: str) -> str:
@@ -44,10 +46,10 @@ class FakeSender:
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def send(self, to: str, body: str) -> SendResult:
+    def send(self, to: str, body: str, **options) -> SendResult:
         with self._lock:
             provider_id = f"FAKE{next(self._ids):06d}"
-            self.outbox.append(OutboxMessage(to=to, body=body, provider_id=provider_id))
+            self.outbox.append(OutboxMessage(to=to, body=body, provider_id=provider_id, options=options))
         return SendResult(provider_id=provider_id, status="sent")
 
     def messages_to(self, to: str) -> list[OutboxMessage]:
@@ -61,7 +63,7 @@ class ConsoleSender(FakeSender):
     one-time code. ``sms.init_app`` refuses it when APP_ENV=production.
     """
 
-    def send(self, to: str, body: str) -> SendResult:
-        result = super().send(to, body)
+    def send(self, to: str, body: str, **options) -> SendResult:
+        result = super().send(to, body, **options)
         print(f"[SMS to {mask_number(to)}] {body}", file=sys.stdout, flush=True)
         return result

@@ -1,13 +1,56 @@
-"""The Twilio sender (production). Retries, status callbacks and error codes come with issue 4."""
+"""The Twilio sender (production), with the real ``twilio`` library.
+
+RELIABILITY-SECURITY.md, "SMS provider": an explicit timeout (the library waits for ever by default);
+``ValidityPeriod`` so that a late reminder is dropped by Twilio rather than arriving after its visit; and
+errors sorted by what the dispatcher must do:
+
+- 21610 (the recipient replied STOP) -> ``SmsOptedOut``: no retry, the participant is opted out;
+- 21211 (not a valid number), 21614 (not a mobile) -> ``SmsBadNumber``: no retry, the number is flagged;
+- HTTP 429 and 5xx, a refused connection, a connect timeout -> ``SmsTransient``: nothing was accepted,
+  a bounded retry is safe;
+- a read timeout or a connection lost after the request went out -> ``SmsUncertain``: Twilio may have
+  accepted the message, so it is not retried (one reminder, at most one message);
+- any other refusal -> ``SmsRejected``.
+
+The exceptions carry codes only: Twilio's messages may quote the phone number. Tests pass an
+``http_client`` (a stub, or one pointed at the Prism mock of Twilio's API).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from companion.sms.errors import SmsBadNumber, SmsError, SmsOptedOut, SmsRejected, SmsTransient, SmsUncertain
 from companion.sms.senders import SendResult
 
 #: seconds before a request to Twilio is abandoned (the library's default is to wait for ever)
 TIMEOUT_SECONDS = 10
+#: Twilio's default validity is its maximum, 36000 s; ours is what the caller asks for, else an hour
+DEFAULT_VALIDITY_SECONDS = 3600
+OPTED_OUT = 21610
+BAD_NUMBER = (21211, 21614)
+
+
+def classify(status: int | None, code: int | None) -> SmsError:
+    """The dispatcher's view of a refusal with HTTP ``status`` and Twilio error ``code``."""
+    if code == OPTED_OUT:
+        return SmsOptedOut(code, status)
+    if code in BAD_NUMBER:
+        return SmsBadNumber(code, status)
+    if status is not None and (status == 429 or status >= 500):
+        return SmsTransient(code, status)
+    return SmsRejected(code, status)
+
+
+def _network_error(exc: Exception) -> SmsError:
+    """A refused connection or a connect timeout never reached Twilio; anything later might have."""
+    from requests.exceptions import ConnectTimeout
+    from urllib3.exceptions import NewConnectionError
+
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(exc, ConnectTimeout) or isinstance(reason, NewConnectionError):
+        return SmsTransient()
+    return SmsUncertain()
 
 
 @dataclass
@@ -17,9 +60,10 @@ class TwilioSender:
     from_number: str | None = None
     messaging_service_sid: str | None = None
     http_client: object | None = None
+    timeout: float = TIMEOUT_SECONDS
 
     @classmethod
-    def from_settings(cls, settings) -> TwilioSender:
+    def from_settings(cls, settings, http_client=None) -> TwilioSender:
         if not (settings.twilio_account_sid and settings.twilio_auth_token):
             raise RuntimeError("SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN")
         if not (settings.twilio_from_number or settings.twilio_messaging_service_sid):
@@ -29,20 +73,34 @@ class TwilioSender:
             auth_token=settings.twilio_auth_token,
             from_number=settings.twilio_from_number,
             messaging_service_sid=settings.twilio_messaging_service_sid,
+            http_client=http_client,
         )
 
     def _client(self):
         from twilio.http.http_client import TwilioHttpClient
         from twilio.rest import Client
 
-        http = self.http_client or TwilioHttpClient(timeout=TIMEOUT_SECONDS)
-        return Client(self.account_sid, self.auth_token, http_client=http)
+        if self.http_client is None:
+            self.http_client = TwilioHttpClient(timeout=self.timeout)
+        return Client(self.account_sid, self.auth_token, http_client=self.http_client)
 
-    def send(self, to: str, body: str, validity_seconds: int = 600) -> SendResult:
-        kwargs = {"to": to, "body": body, "validity_period": validity_seconds}
+    def send(self, to: str, body: str, *, validity_seconds: int | None = None,
+             status_callback: str | None = None) -> SendResult:
+        """Hand one message to Twilio; raises an ``SmsError`` subclass when it is not accepted."""
+        from requests.exceptions import RequestException
+        from twilio.base.exceptions import TwilioRestException
+
+        kwargs = {"to": to, "body": body, "validity_period": validity_seconds or DEFAULT_VALIDITY_SECONDS}
         if self.messaging_service_sid:
             kwargs["messaging_service_sid"] = self.messaging_service_sid
         else:
             kwargs["from_"] = self.from_number
-        message = self._client().messages.create(**kwargs)
+        if status_callback:
+            kwargs["status_callback"] = status_callback
+        try:
+            message = self._client().messages.create(**kwargs)
+        except TwilioRestException as exc:
+            raise classify(exc.status, exc.code) from None
+        except RequestException as exc:
+            raise _network_error(exc) from None
         return SendResult(provider_id=message.sid, status=message.status)

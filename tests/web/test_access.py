@@ -20,6 +20,8 @@ PUBLIC = {
     "auth.language": "language choice before sign-in",
     "auth.healthz": "load balancer check",
     "auth.index": "redirects to the right home",
+    "sms.status": "Twilio webhook: proven by its X-Twilio-Signature (403 without), not by a session",
+    "sms.inbound": "Twilio webhook: proven by its X-Twilio-Signature (403 without), not by a session",
 }
 
 

@@ -1,0 +1,1 @@
+"""Reminder pages: the participant's own SMS settings, and each participant's messages for coordinators."""

@@ -1,0 +1,210 @@
+"""Exports of one site's records and its audit trail (issue 5, points 6 and 7).
+
+CSV per domain, the data dictionary, and one participant's whole record as data for a printable page and
+for JSON (RELIABILITY-SECURITY.md, "Electronic records": human- and machine-readable). What is exported,
+column by column, is defined in ``companion.services.export_dictionary``. Instants are ISO 8601 in UTC,
+days YYYY-MM-DD. Every export writes an audit row (``export.<domain>``, ``export.participant_record``)
+and commits; nothing here reads the clock or the request.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from companion.models import AuditEvent, Participant, Site, StaffUser
+from companion.models.workspace import Assessment
+from companion.services import audit
+from companion.services.export_dictionary import DOMAINS, TYPES, Domain, audit_scope, scoped
+
+__all__ = ["DOMAINS", "TYPES", "AuditFilter", "Context", "audit_page", "dictionary", "dictionary_csv", "export_csv",
+           "participant_record"]
+
+#: a cell starting with one of these is run as a formula by spreadsheet programs (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DICTIONARY_HEADER = ["export", "column", "type", "format", "unit", "meaning"]
+PAGE_SIZE = 50
+
+
+class Context:
+    """Look-ups shared by the rows of one export, each made with one query when first needed."""
+
+    def __init__(self, session: Session, site: Site):
+        self.session, self.site = session, site
+
+    @cached_property
+    def study_ids(self) -> dict[int, str]:
+        return dict(self.session.execute(
+            select(Participant.id, Participant.study_id).where(Participant.site_id == self.site.id)).all())
+
+    @cached_property
+    def staff(self) -> dict[int, str]:
+        return dict(self.session.execute(select(StaffUser.id, StaffUser.email)).all())
+
+    @cached_property
+    def assessment_of_visit(self) -> dict[int, Assessment]:
+        """The current, not voided assessment of each visit of the site."""
+        rows = self.session.scalars(scoped(Assessment, self.site.id, None).where(
+            Assessment.superseded_at.is_(None), Assessment.voided.is_(False)).order_by(Assessment.id))
+        return {a.visit_id: a for a in rows}
+
+    def who(self, kind: str | None, ident: int | None) -> str:
+        """Staff by email, participants by study ID, else "cli" or "system"."""
+        if kind == "staff":
+            return self.staff.get(ident, f"staff #{ident}")
+        if kind == "participant":
+            return self.study_ids.get(ident, f"participant #{ident}")
+        return kind or ""
+
+
+def cell(value, type_: str):
+    """A column value as JSON-safe data: instants in UTC, days as YYYY-MM-DD, decimals as exact text."""
+    if value is None or type_ in ("integer", "boolean", "json", "text"):
+        return value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def csv_cell(value, type_: str) -> str:
+    """The text of a CSV cell; one that a spreadsheet would run as a formula gets a leading apostrophe."""
+    value = cell(value, type_)
+    if value is None:
+        text = ""
+    elif type_ == "boolean":
+        text = "true" if value else "false"
+    elif type_ == "json":
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _csv(header: list[str], rows) -> bytes:
+    """UTF-8 with a byte-order mark, so that spreadsheet programs read Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _rows(session: Session, domain: Domain, ctx: Context, participant_id: int | None = None) -> list:
+    return list(session.scalars(domain.query(ctx.site.id, participant_id)))
+
+
+def export_csv(session: Session, name: str, *, site_id: int, actor: audit.Actor, now: datetime) -> bytes:
+    """One domain of the site as CSV (KeyError for an unknown domain); audited and committed."""
+    domain = DOMAINS[name]
+    ctx = Context(session, session.get(Site, site_id))
+    rows = _rows(session, domain, ctx)
+    data = _csv([c.name for c in domain.columns],
+                ([csv_cell(c.get(row, ctx), c.type) for c in domain.columns] for row in rows))
+    audit.record(session, actor, f"export.{name}", at=now, site_id=site_id,
+                 changes={"format": "csv", "rows": len(rows)})
+    session.commit()
+    return data
+
+
+def participant_record(session: Session, participant_id: int, *, site_id: int, actor: audit.Actor, now: datetime,
+                       fmt: str) -> dict | None:
+    """Everything stored about one participant of the site (None if not of this site); audited and committed.
+
+    ``{"study_id", "site_code", "generated_at", "sections": {domain: [{column: value}, ...]}}`` with the
+    sections in DOMAINS order and the values of ``cell``; the audit trail section ends before this export.
+    """
+    participant = session.scalar(select(Participant).where(Participant.id == participant_id,
+                                                           Participant.site_id == site_id))
+    if participant is None:
+        return None
+    ctx = Context(session, participant.site)
+    sections = {name: [{c.name: cell(c.get(row, ctx), c.type) for c in domain.columns}
+                       for row in _rows(session, domain, ctx, participant.id)]
+                for name, domain in DOMAINS.items()}
+    audit.record(session, actor, "export.participant_record", at=now, entity=participant,
+                 participant_id=participant.id, site_id=site_id, changes={"format": fmt})
+    session.commit()
+    return {"study_id": participant.study_id, "site_code": ctx.site.code, "generated_at": cell(now, "instant"),
+            "sections": sections}
+
+
+def dictionary() -> list[dict[str, str]]:
+    """Every column of every export: export, column, type, format (of that type), unit, meaning."""
+    return [{"export": d.name, "column": c.name, "type": c.type, "format": TYPES[c.type], "unit": c.unit,
+             "meaning": c.meaning} for d in DOMAINS.values() for c in d.columns]
+
+
+def dictionary_csv() -> bytes:
+    return _csv(DICTIONARY_HEADER, ([csv_cell(row[k], "text") for k in DICTIONARY_HEADER] for row in dictionary()))
+
+
+# --- the audit trail viewer (point 7) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """What the viewer asks for; ``start`` is inclusive and ``end`` exclusive (UTC instants)."""
+
+    participant_id: int | None = None
+    actor_type: str | None = None
+    actor_id: int | None = None
+    #: exact action, or every action under it ("visit" finds visit.move); a trailing * matches any start
+    action: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def local_days_to_utc(zone: str, first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """The instants from the start of ``first`` to the end of ``last``, local days of ``zone``, in UTC."""
+    tz = ZoneInfo(zone)
+    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC) if last else None
+    return start, end
+
+
+def site_participant_id(session: Session, site_id: int, study_id: str) -> int | None:
+    return session.scalar(select(Participant.id).where(Participant.site_id == site_id,
+                                                       Participant.study_id == study_id.strip().upper()))
+
+
+def site_staff_id(session: Session, site_id: int, email: str) -> int | None:
+    """A staff member of the site, or one who acted on the site's records (e.g. an administrator)."""
+    acted = audit_scope(site_id).with_only_columns(AuditEvent.actor_id).where(AuditEvent.actor_type == "staff")
+    return session.scalar(select(StaffUser.id).where(
+        StaffUser.email == email.strip().lower(), or_(StaffUser.site_id == site_id, StaffUser.id.in_(acted))))
+
+
+def audit_page(session: Session, site_id: int, flt: AuditFilter, *, page: int = 1,
+               per_page: int = PAGE_SIZE) -> tuple[list[AuditEvent], bool, Context]:
+    """One page of the site's audit trail, newest first, whether a next page exists, and look-ups for it."""
+    query = audit_scope(site_id)
+    if flt.participant_id is not None:
+        query = query.where(AuditEvent.participant_id == flt.participant_id)
+    if flt.actor_type:
+        query = query.where(AuditEvent.actor_type == flt.actor_type)
+    if flt.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == flt.actor_id)
+    if flt.action and flt.action.endswith("*"):
+        query = query.where(AuditEvent.action.startswith(flt.action[:-1], autoescape=True))
+    elif flt.action:
+        query = query.where(or_(AuditEvent.action == flt.action,
+                                AuditEvent.action.startswith(flt.action + ".", autoescape=True)))
+    if flt.start is not None:
+        query = query.where(AuditEvent.at >= flt.start)
+    if flt.end is not None:
+        query = query.where(AuditEvent.at < flt.end)
+    rows = list(session.scalars(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                .offset((page - 1) * per_page).limit(per_page + 1)))
+    return rows[:per_page], len(rows) > per_page, Context(session, session.get(Site, site_id))

@@ -1,0 +1,117 @@
+"""Belimumab dose, vials and volume (DOMAIN.md section 1); every expected value worked out by hand."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from companion.domain.dosing import (
+    CONCENTRATION_MG_PER_ML,
+    MG_PER_KG,
+    VIALS_MG,
+    infusion_dose_mg,
+    vials_for,
+    volume_ml,
+)
+
+D = Decimal
+
+
+def test_constants():
+    assert (MG_PER_KG, VIALS_MG, CONCENTRATION_MG_PER_ML) == (10, (400, 120), 80)
+
+
+@pytest.mark.parametrize(("weight", "expected"), [
+    ("45", "450.0"),        # lightest allowed at entry
+    ("80", "800.0"),        # heaviest allowed at entry
+    ("62.3", "623.0"),
+    ("58.47", "584.7"),
+    ("58.475", "584.8"),    # 584.75 rounds half-up
+    ("58.465", "584.7"),    # 584.65 -> 584.7 (half-even would give 584.6)
+    ("58.444", "584.4"),    # 584.44
+])
+def test_dose_is_10_mg_per_kg_to_a_tenth(weight, expected):
+    dose = infusion_dose_mg(D(weight))
+    assert dose == D(expected)
+    assert str(dose) == expected
+
+
+@pytest.mark.parametrize("weight", [D(0), D("-45"), D("NaN"), 45.0, True])
+def test_bad_weight(weight):
+    with pytest.raises((TypeError, ValueError)):
+        infusion_dose_mg(weight)
+
+
+# dose -> (400 mg vials, 120 mg vials): least drug wasted, then fewest vials. Candidates listed by hand.
+VIALS = [
+    ("100", 0, 1),     # 120 (waste 20) vs 400 (300)
+    ("120", 0, 1),     # exact
+    ("121", 0, 2),     # 240 (119) vs 400 (279)
+    ("400", 1, 0),     # exact; 4 x 120 = 480 wastes 80
+    ("450", 0, 4),     # 480 (30) beats 400 + 120 = 520 (70) and 2 x 400 = 800
+    ("480", 0, 4),     # exact
+    ("481", 1, 1),     # 520 (39) beats 5 x 120 = 600 (119)
+    ("520", 1, 1),     # exact
+    ("584.7", 0, 5),   # 600 (15.3) beats 400 + 2 x 120 = 640 (55.3)
+    ("600", 0, 5),     # 5 x 120 = 600 wastes nothing; one 400 + two 120 = 640 would waste 40
+    ("601", 1, 2),     # 640 (39) beats 6 x 120 = 720 (119) and 800 (199)
+    ("623", 1, 2),     # 640 (17) beats 720 (97)
+    ("700", 0, 6),     # 6 x 120 = 720 (20) beats 400 + 3 x 120 = 760 (60) and 2 x 400 = 800 (100)
+    ("800", 2, 0),     # exact; 400 + 4 x 120 = 880, 7 x 120 = 840
+    ("1150", 2, 3),    # 2 x 400 + 3 x 120 = 1160 (10) beats 3 x 400 = 1200 (50)
+    ("1200", 3, 0),    # 3 x 400 = 10 x 120 = 1200: tie on waste, 3 vials beat 10
+    ("1190", 3, 0),    # same tie at 1200 (10 wasted): 3 vials, not 10
+]
+
+
+def _best_by_hand(dose: Decimal) -> tuple[int, int]:
+    # brute force over a generous grid, for the listed cases only
+    options = [(a * 400 + b * 120, a + b, a, b) for a in range(6) for b in range(15) if a * 400 + b * 120 >= dose]
+    _, _, a, b = min(options)
+    return a, b
+
+
+@pytest.mark.parametrize(("dose", "n400", "n120"), VIALS)
+def test_vials_least_waste_then_fewest_vials(dose, n400, n120):
+    assert vials_for(D(dose)) == {400: n400, 120: n120}
+    assert _best_by_hand(D(dose)) == (n400, n120)  # the hand table agrees with brute force
+
+
+def test_whole_trial_range_covers_the_dose():
+    for tenths in range(4500, 8001, 7):
+        dose = D(tenths).scaleb(-1)
+        vials = vials_for(dose)
+        total = 400 * vials[400] + 120 * vials[120]
+        assert total >= dose
+        assert total - dose < 120  # small vials alone always waste less than one small vial
+
+
+@pytest.mark.parametrize("dose", [D(0), D(-1), D("Infinity"), 450.0])
+def test_bad_dose(dose):
+    with pytest.raises((TypeError, ValueError)):
+        vials_for(dose)
+    with pytest.raises((TypeError, ValueError)):
+        volume_ml(dose)
+
+
+@pytest.mark.parametrize(("dose", "expected"), [
+    ("450", "5.6"),      # 5.625 -> 5.6
+    ("452", "5.7"),      # 5.65 -> 5.7 half-up (half-even would give 5.6)
+    ("600", "7.5"),
+    ("623.5", "7.8"),    # 7.79375
+    ("800", "10.0"),
+    ("120", "1.5"),
+])
+def test_volume_at_80_mg_per_ml(dose, expected):
+    volume = volume_ml(D(dose))
+    assert volume == D(expected)
+    assert str(volume) == expected
+
+
+def test_worked_example_62_kg():
+    # 62 kg -> 620 mg -> 400 + 2 x 120 = 640 mg (waste 20; 6 x 120 = 720 wastes 100) -> 7.75 -> 7.8 mL
+    dose = infusion_dose_mg(D(62))
+    assert dose == D("620.0")
+    assert vials_for(dose) == {400: 1, 120: 2}
+    assert volume_ml(dose) == D("7.8")
