@@ -46,23 +46,25 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from companion.admin.views import blueprint as admin_bp
     from companion.api import blueprint as api_v1
     from companion.api.diary import blueprint as api_v1_diary
     from companion.auth.views import blueprint as auth_bp
     from companion.coordinator.views import blueprint as coordinator_bp
     from companion.diary.views import blueprint as diary_bp
-    from companion.workspace.views import blueprint as workspace_bp
     from companion.extensions import api
     from companion.participant.views import blueprint as participant_bp
     from companion.records.views import blueprint as records_bp
     from companion.reminders.views import blueprint as reminders_bp
     from companion.sms.views import blueprint as sms_bp
+    from companion.workspace.views import blueprint as workspace_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(participant_bp)
     app.register_blueprint(coordinator_bp)
     app.register_blueprint(diary_bp)
     app.register_blueprint(workspace_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(sms_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(records_bp)

@@ -47,14 +47,16 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 @click.option("--email", required=True)
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
-def create_coordinator(email: str, password_stdin: bool) -> None:
-    """Create a coordinator of the site; prints the TOTP secret and otpauth URI once."""
+@click.option("--role", default="coordinator", type=click.Choice(staff.ROLES), show_default=True)
+def create_coordinator(email: str, password_stdin: bool, role: str) -> None:
+    """Create a coordinator (or another staff role) of the site; prints the TOTP secret and URI once."""
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        new = staff.create_coordinator(db.session, email=email, password=password, site=_site(), now=now_utc())
+        new = staff.create_coordinator(db.session, email=email, password=password, site=_site(), now=now_utc(),
+                                       role=role)
     except ValidationFailed as exc:
         _fail(exc)
-    click.echo(f"coordinator {new.user.email} created")
+    click.echo(f"{role} {new.user.email} created")
     click.echo(f"TOTP secret: {new.totp_secret}")
     click.echo(f"otpauth URI: {new.otpauth_uri}")
 

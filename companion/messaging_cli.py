@@ -38,6 +38,16 @@ def dispatch_once(plan: bool) -> None:
                f"retried {stats.retried}, failed {stats.failed}, to reconcile {stats.reconciliation}")
 
 
+@click.command("escalate-once")
+@with_appcontext
+def escalate_once() -> None:
+    """Send overdue, unacknowledged RED alerts on to the site's on-call coordinator (one pass)."""
+    from companion.scheduler import escalate_pass
+
+    click.echo(f"escalated {escalate_pass(current_app._get_current_object())} alert(s)")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(dispatch_once)
+    app.cli.add_command(escalate_once)

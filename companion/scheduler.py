@@ -35,6 +35,8 @@ JOBS = (
     JobSpec("dispatch-reminders", "cron", {"second": 0}, misfire_grace_time=50),
     # hourly: extends the diary nudges and catches anything the immediate re-planning missed
     JobSpec("plan-reminders", "cron", {"minute": 7}, misfire_grace_time=30 * 60),
+    # every minute at :30: RED alerts nobody acknowledged in time go to the on-call coordinator
+    JobSpec("escalate-alerts", "cron", {"second": 30}, misfire_grace_time=50),
 )
 
 
@@ -58,7 +60,16 @@ def plan_pass(app: Flask) -> int:
         return reminders.replan_all(db.session, now=now_utc())
 
 
-RUNNERS = {"dispatch-reminders": dispatch_pass, "plan-reminders": plan_pass}
+def escalate_pass(app: Flask) -> int:
+    from companion.db import db, now_utc
+    from companion.services import escalation
+    from companion.sms import get_sender
+
+    with app.app_context():
+        return escalation.escalate_overdue(db.session, now=now_utc(), sender=get_sender())
+
+
+RUNNERS = {"dispatch-reminders": dispatch_pass, "plan-reminders": plan_pass, "escalate-alerts": escalate_pass}
 
 
 class Runner:

@@ -8,7 +8,6 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
-
 #: staff roles (issue 5): coordinators work their own site; investigators read, sign off and see the
 #: endpoint report; administrators manage users, sites and settings
 ROLES = ("coordinator", "investigator", "administrator")

@@ -46,7 +46,9 @@ def _code_policy() -> login_codes.CodePolicy:
 
 
 def _home_for(user) -> str:
-    return url_for("coordinator.dashboard") if isinstance(user, StaffUser) else url_for("participant.home")
+    if isinstance(user, StaffUser):
+        return url_for("admin.index") if user.role == "administrator" else url_for("coordinator.dashboard")
+    return url_for("participant.home")
 
 
 @blueprint.route("/signin", methods=["GET", "POST"])
@@ -122,7 +124,7 @@ def staff_verify():
     form = TotpForm()
     if form.validate_on_submit():
         if staff.check_totp(db.session, user, form.code.data, now=now_utc()):
-            target = safe_next(session.get("signin_next"), url_for("coordinator.dashboard"))
+            target = safe_next(session.get("signin_next"), _home_for(user))
             begin_session(user)
             return redirect(target)
         form.code.errors.append(_("That code is not right. Use the current code of your authenticator app."))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from companion.models import Site, StaffUser
@@ -15,6 +15,7 @@ from companion.services import audit
 from companion.services.errors import ValidationFailed
 
 ISSUER = "Trial companion"
+ROLES = ("coordinator", "investigator", "administrator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +30,15 @@ def normalise_email(email: str) -> str:
 
 
 def create_coordinator(
-    session: Session, *, email: str, password: str, site: Site, now: datetime, actor: audit.Actor = audit.CLI
+    session: Session, *, email: str, password: str, site: Site, now: datetime, actor: audit.Actor = audit.CLI,
+    role: str = "coordinator",
 ) -> NewStaff:
-    """A coordinator of ``site`` with a fresh TOTP secret; refuses weak passwords and taken emails."""
+    """A staff account (a coordinator unless ``role`` says otherwise) of ``site`` with a fresh TOTP
+    secret; refuses weak passwords, taken emails and unknown roles."""
     email = normalise_email(email)
     errors: dict[str, object] = {}
+    if role not in ROLES:
+        errors["role"] = f"role must be one of {', '.join(ROLES)}"
     if "@" not in email or len(email) > 254:
         errors["email"] = "a valid email address is needed"
     elif session.scalar(select(StaffUser.id).where(func.lower(StaffUser.email) == email)):
@@ -45,11 +50,11 @@ def create_coordinator(
         raise ValidationFailed(errors)
     secret = pyotp.random_base32()
     user = StaffUser(email=email, password_hash=hash_password(password), totp_secret=secret,
-                     role="coordinator", site_id=site.id, created_at=now)
+                     role=role, site_id=site.id, created_at=now)
     session.add(user)
     session.flush()
     audit.record(session, actor, "staff.create", at=now, entity=user, site_id=site.id,
-                 changes={"email": [None, email], "role": [None, "coordinator"]})
+                 changes={"email": [None, email], "role": [None, role]})
     session.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
     return NewStaff(user=user, totp_secret=secret, otpauth_uri=uri)
@@ -94,3 +99,34 @@ def get_or_create_site(session: Session, *, code: str, name: str, timezone: str,
         audit.record(session, audit.CLI, "site.create", at=now, entity=site, site_id=site.id,
                      changes={"code": [None, code], "timezone": [None, timezone]})
     return site
+
+
+def set_active(session: Session, user: StaffUser, active: bool, *, reason: str, actor: audit.Actor,
+               now: datetime) -> None:
+    """Enable or disable an account; disabling ends its sessions at once (a replayed cookie fails)."""
+    from companion.models import AuthSession
+
+    if user.active == active:
+        return
+    user.active = active
+    ended = 0
+    if not active:
+        ended = session.execute(update(AuthSession).where(AuthSession.staff_id == user.id,
+                                                          AuthSession.ended_at.is_(None))
+                                .values(ended_at=now, end_reason="disabled")).rowcount
+    audit.record(session, actor, "staff.enable" if active else "staff.disable", at=now, entity=user,
+                 site_id=user.site_id, reason=reason,
+                 changes={"active": [not active, active], "sessions_ended": ended})
+    session.commit()
+
+
+def set_role(session: Session, user: StaffUser, role: str, *, reason: str, actor: audit.Actor,
+             now: datetime) -> None:
+    if role not in ROLES:
+        raise ValidationFailed({"role": f"role must be one of {', '.join(ROLES)}"})
+    if user.role == role:
+        return
+    old, user.role = user.role, role
+    audit.record(session, actor, "staff.role", at=now, entity=user, site_id=user.site_id, reason=reason,
+                 changes={"role": [old, role]})
+    session.commit()

@@ -27,7 +27,7 @@ def test_jobs_are_declared_with_fixed_ids_and_deliberate_settings(app):
     built = scheduler.build_scheduler(app)
     assert str(built.timezone) == "UTC" and built.timezone.utcoffset(None) == timedelta(0)
     jobs = {job.id: job for job in built.get_jobs()}
-    assert set(jobs) == {"dispatch-reminders", "plan-reminders"}
+    assert set(jobs) == {"dispatch-reminders", "plan-reminders", "escalate-alerts"}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.misfire_grace_time not in (None, 1)
@@ -47,7 +47,8 @@ def test_adding_the_jobs_again_replaces_them(app):
             for job in scheduler.JOBS:
                 background.add_job(scheduler.Runner(app), job.trigger, args=[job.id], id=job.id,
                                    replace_existing=True, **job.trigger_args)
-        assert sorted(j.id for j in background.get_jobs()) == ["dispatch-reminders", "plan-reminders"]
+        ids = sorted(j.id for j in background.get_jobs())
+        assert ids == ["dispatch-reminders", "escalate-alerts", "plan-reminders"]
     finally:
         background.shutdown(wait=False)
 
