@@ -61,7 +61,7 @@ def main() -> None:
                 made += 1
             session.expunge_all()
             queries = []
-            listener = lambda *_a: queries.append(1)  # noqa: E731
+            listener = lambda *_a, q=queries: q.append(1)  # noqa: E731
             event.listen(engine, "before_cursor_execute", listener)
             tracemalloc.start()
             started = time.perf_counter()
