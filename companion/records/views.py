@@ -135,7 +135,7 @@ def _audit_filter(values: dict[str, str], site) -> exports.AuditFilter:
     if values["action"] and not ACTION.fullmatch(values["action"]):
         raise BadFilter(_("An action is written in lower-case letters, digits, dots and underscores, such as "
                           "visit.move, optionally ending in *."))
-    first, last = _day(values["from"], _("From")), _day(values["to"], _("To"))
+    first, last = _day(values["from"], _("From (day)")), _day(values["to"], _("To (day, included)"))
     if first and last and first > last:
         raise BadFilter(_("The first day is after the last day."))
     start, end = exports.local_days_to_utc(site.timezone, first, last)
