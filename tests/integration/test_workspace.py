@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import event, select
 
 from companion.db import now_utc
+from companion.domain.sms_text import count_segments, is_gsm7
 from companion.models import AuditEvent
 from companion.protocols import load_protocol
 from companion.services import alerts, assessments, audit, dashboard, endpoint, escalation, review, steroids
@@ -117,7 +118,7 @@ def test_acknowledging_an_alert_records_who_when_and_what(db_session, person, co
     assert db_session.scalar(select(AuditEvent.reason).where(AuditEvent.action == "alert.acknowledge"))
 
 
-def test_unacknowledged_red_alert_is_escalated_once(db_session, site, person):
+def test_unacknowledged_red_alert_is_escalated_once(db_session, site, person, app):
     site.on_call_phone, site.red_escalation_minutes = "+8613900000000", 30
     raised = now_utc()
     alerts.raise_alert(db_session, participant_id=person.id, tier="RED", rule="self_harm", source_type="check_ins",
@@ -126,10 +127,12 @@ def test_unacknowledged_red_alert_is_escalated_once(db_session, site, person):
                        source_id=2, now=raised)
     db_session.commit()
     sender = FakeSender()
-    assert escalation.escalate_overdue(db_session, now=raised + timedelta(minutes=29), sender=sender) == 0
-    assert escalation.escalate_overdue(db_session, now=raised + timedelta(minutes=31), sender=sender) == 1
-    assert escalation.escalate_overdue(db_session, now=raised + timedelta(minutes=40), sender=sender) == 0
+    with app.app_context():  # the text is rendered in Chinese, as the scheduler does
+        assert escalation.escalate_overdue(db_session, now=raised + timedelta(minutes=29), sender=sender) == 0
+        assert escalation.escalate_overdue(db_session, now=raised + timedelta(minutes=31), sender=sender) == 1
+        assert escalation.escalate_overdue(db_session, now=raised + timedelta(minutes=40), sender=sender) == 0
     assert len(sender.outbox) == 1 and sender.outbox[0].to == "+8613900000000"
+    assert count_segments(sender.outbox[0].body).count == 1 and not is_gsm7(sender.outbox[0].body)
     body = sender.outbox[0].body.lower()
     assert person.study_id.lower() not in body and "lupus" not in body and "自" not in body
 
