@@ -47,7 +47,17 @@ def escalate_once() -> None:
     click.echo(f"escalated {escalate_pass(current_app._get_current_object())} alert(s)")
 
 
+@click.command("alert-sweep-once")
+@with_appcontext
+def alert_sweep_once() -> None:
+    """Run the periodic alert rules once (missed infusions, steroid gaps, weekly digests)."""
+    from companion.scheduler import sweep_pass
+
+    click.echo(f"checked {sweep_pass(current_app._get_current_object())} participant(s)")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(dispatch_once)
     app.cli.add_command(escalate_once)
+    app.cli.add_command(alert_sweep_once)

@@ -37,6 +37,8 @@ JOBS = (
     JobSpec("plan-reminders", "cron", {"minute": 7}, misfire_grace_time=30 * 60),
     # every minute at :30: RED alerts nobody acknowledged in time go to the on-call coordinator
     JobSpec("escalate-alerts", "cron", {"second": 30}, misfire_grace_time=50),
+    # hourly: alerts about what did not happen (missed infusions, steroid gaps) and the weekly digest
+    JobSpec("sweep-alerts", "cron", {"minute": 17}, misfire_grace_time=30 * 60),
 )
 
 
@@ -69,7 +71,16 @@ def escalate_pass(app: Flask) -> int:
         return escalation.escalate_overdue(db.session, now=now_utc(), sender=get_sender())
 
 
-RUNNERS = {"dispatch-reminders": dispatch_pass, "plan-reminders": plan_pass, "escalate-alerts": escalate_pass}
+def sweep_pass(app: Flask) -> int:
+    from companion.db import db, now_utc
+    from companion.services import alert_sweep
+
+    with app.app_context():
+        return alert_sweep.sweep(db.session, app.extensions["protocol"], now=now_utc())
+
+
+RUNNERS = {"dispatch-reminders": dispatch_pass, "plan-reminders": plan_pass, "escalate-alerts": escalate_pass,
+           "sweep-alerts": sweep_pass}
 
 
 class Runner:

@@ -27,7 +27,7 @@ def test_jobs_are_declared_with_fixed_ids_and_deliberate_settings(app):
     built = scheduler.build_scheduler(app)
     assert str(built.timezone) == "UTC" and built.timezone.utcoffset(None) == timedelta(0)
     jobs = {job.id: job for job in built.get_jobs()}
-    assert set(jobs) == {"dispatch-reminders", "plan-reminders", "escalate-alerts"}
+    assert set(jobs) == {"dispatch-reminders", "plan-reminders", "escalate-alerts", "sweep-alerts"}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1
         assert job.misfire_grace_time not in (None, 1)
@@ -48,7 +48,7 @@ def test_adding_the_jobs_again_replaces_them(app):
                 background.add_job(scheduler.Runner(app), job.trigger, args=[job.id], id=job.id,
                                    replace_existing=True, **job.trigger_args)
         ids = sorted(j.id for j in background.get_jobs())
-        assert ids == ["dispatch-reminders", "escalate-alerts", "plan-reminders"]
+        assert ids == ["dispatch-reminders", "escalate-alerts", "plan-reminders", "sweep-alerts"]
     finally:
         background.shutdown(wait=False)
 
