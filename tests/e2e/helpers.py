@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import pyotp
 from axe_playwright_python.sync_playwright import Axe
@@ -33,7 +34,9 @@ def submit(page: Page) -> None:
     page.locator("main form button[type=submit]").click()
 
 
-def staff_sign_in(page: Page, base: str, login: StaffLogin, seen: Seen = _nothing) -> None:
+def staff_sign_in(page: Page, base: str, login: StaffLogin, seen: Seen = _nothing,
+                  home: str = "/coordinator/") -> None:
+    """Password, then the authenticator code; ends on the role's home page (an administrator's is /admin/)."""
     page.goto(f"{base}/staff/signin")
     seen("staff sign-in", page)
     page.fill("input[name=email]", login.email)
@@ -43,8 +46,25 @@ def staff_sign_in(page: Page, base: str, login: StaffLogin, seen: Seen = _nothin
     seen("staff TOTP page", page)
     page.fill("input[name=code]", pyotp.TOTP(login.secret).now())
     submit(page)
-    expect(page).to_have_url(f"{base}/coordinator/")
-    seen("coordinator dashboard", page)
+    expect(page).to_have_url(f"{base}{home}")
+    if home == "/coordinator/":
+        seen("coordinator dashboard", page)
+
+
+def screen_options(playwright, size: str) -> dict:
+    """Browser context options for a staff screen: ``tablet`` (an iPad Mini, 768x1024) or ``desktop`` (1366x900)."""
+    if size == "tablet":
+        device = dict(playwright.devices["iPad Mini"])
+        device.pop("default_browser_type", None)  # Playwright's WebKit; Debian's Chromium is what we have
+        return device
+    if size == "desktop":
+        return {"viewport": {"width": 1366, "height": 900}}
+    raise ValueError(f"unknown screen {size!r}")
+
+
+def other_hosts(requests: list[str]) -> list[str]:
+    """The requested URLs whose host is not the live server's (127.0.0.1)."""
+    return [url for url in requests if urlsplit(url).hostname != "127.0.0.1"]
 
 
 def sms_code(sender: FakeSender, phone_e164: str) -> str:
