@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from companion.db import db, now_utc
 from companion.models import Participant, StaffUser
-from companion.services import audit, enrolment, schedules, staff
+from companion.services import audit, diary, enrolment, schedules, staff, steroids
 
 DEMO_EMAIL = "coordinator@demo.example"
 DEMO_PASSWORD = "demo password for the trial companion"  # noqa: S105 - printed for the local demo
@@ -64,6 +64,8 @@ def seed_demo() -> None:
             if visit.target_date < today:
                 visit.actual_date = visit.target_date
         db.session.commit()
+        if week:
+            _demo_diary(participant, today, now, fever=study_id == "DEMO-003")
     click.echo("Demo data ready. Sign in at http://127.0.0.1:5000/")
     click.echo(f"  Coordinator: /staff/signin  email {DEMO_EMAIL}  password '{DEMO_PASSWORD}'")
     click.echo(f"    TOTP secret {user.totp_secret} (add it to an authenticator app,")
@@ -71,6 +73,21 @@ def seed_demo() -> None:
     click.echo("  Participants: /signin with one of these numbers; the code is printed on this console:")
     for study_id, phone, language, week in DEMO_PARTICIPANTS:
         click.echo(f"    {study_id}  {phone}  ({language}, week {week})")
+
+
+def _demo_diary(participant: Participant, today, now, *, fever: bool) -> None:
+    """A few days of diary and steroid doses, so that trends and the dashboard have something to show."""
+    actor = audit.Actor("participant", participant.id, participant.site_id)
+    for back in range(3, 0, -1):
+        day = today - timedelta(days=back)
+        temperature = "38.2" if fever and back == 1 else None
+        diary.save_day(db.session, participant, diary.DiaryInput(
+            local_date=day, fatigue=3 + back % 3, joint_pain=2 + back % 2, temperature_c=temperature,
+            client_id=f"demo-{participant.study_id}-{day.isoformat()}"), actor=actor, today=day, now=now, late_days=3)
+        steroids.add(db.session, participant, steroids.DoseInput(
+            local_date=day, drug="prednisone_acetate", strength_mg="5", tablets="2",
+            client_id=f"demo-dose-{participant.study_id}-{day.isoformat()}"), actor=actor, today=day, now=now,
+            late_days=3)
 
 
 @click.command("totp-now")

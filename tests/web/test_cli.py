@@ -88,3 +88,21 @@ def test_site_settings_are_changed_and_audited(app, db_session):
     assert "emergency_number: 999" in result.output
     event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "site.settings"))
     assert event.changes["emergency_number"] == ["120", "999"]
+
+
+def test_seed_demo_twice_gives_the_same_data(app, db_session):
+    from companion.models import DiaryEntry, SteroidDose
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    counts = [db_session.query(m).count() for m in (Participant, DiaryEntry, SteroidDose, StaffUser)]
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0 and "coordinator@demo.example" in result.output
+    assert [db_session.query(m).count() for m in (Participant, DiaryEntry, SteroidDose, StaffUser)] == counts
+    assert counts[0] == 4 and counts[1] == 9
+
+
+def test_demo_commands_refuse_production(make_app):
+    app = make_app(APP_ENV="production", SMS_BACKEND="fake")
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code != 0 and "development only" in result.output
