@@ -25,8 +25,12 @@ class CorrectionIn(Schema):
     reason = fields.String(required=True)
 
 
+OPTIONAL_CLIENT_ID = fields.String(load_default=None, allow_none=True,
+                                   validate=validate.Regexp(r"^[A-Za-z0-9_-]{8,64}$"))
+
+
 class DiaryCorrectionIn(DiaryEntryIn, CorrectionIn):
-    client_id = fields.String(load_default=None)
+    client_id = OPTIONAL_CLIENT_ID
 
 
 class RecordOut(Schema):
@@ -58,7 +62,7 @@ class SteroidDoseIn(Schema):
 
 
 class SteroidCorrectionIn(SteroidDoseIn, CorrectionIn):
-    client_id = fields.String(load_default=None)
+    client_id = OPTIONAL_CLIENT_ID
 
 
 class SteroidDoseOut(RecordOut):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, logout_user
 
 from companion import validation
@@ -24,15 +25,31 @@ blueprint = Blueprint("auth", __name__)
 STAFF_STEP_SECONDS = 300
 
 
-def _phone_key() -> str:
+def _phone() -> str:
     try:
-        return "phone:" + validation.phone(request.form.get("phone", ""))
+        return validation.phone(request.form.get("phone", ""))
     except validation.FieldError:
-        return "phone:invalid"
+        return "invalid"
+
+
+def _phone_key() -> str:
+    return "phone:" + _phone()
+
+
+def _phone_address_key() -> str:
+    return f"phone-address:{_phone()}:{get_remote_address()}"
+
+
+def _email() -> str:
+    return staff.normalise_email(request.form.get("email", ""))[:254]
 
 
 def _email_key() -> str:
-    return "email:" + staff.normalise_email(request.form.get("email", ""))[:254]
+    return "email:" + _email()
+
+
+def _email_address_key() -> str:
+    return f"email-address:{_email()}:{get_remote_address()}"
 
 
 def _failed(response) -> bool:
@@ -54,7 +71,10 @@ def _home_for(user) -> str:
 @blueprint.route("/signin", methods=["GET", "POST"])
 @public
 @limiter.limit("20 per 15 minutes", methods=["POST"])
-@limiter.limit("3 per 15 minutes; 10 per day", key_func=_phone_key, methods=["POST"])
+# Strict per number and address; looser per number alone, so that a stranger elsewhere cannot lock a
+# participant out for more than an hour, nor flood their phone with codes.
+@limiter.limit("3 per 15 minutes", key_func=_phone_address_key, methods=["POST"])
+@limiter.limit("10 per hour", key_func=_phone_key, methods=["POST"])
 def signin():
     form = PhoneForm()
     if form.validate_on_submit():
@@ -63,14 +83,12 @@ def signin():
         except validation.FieldError as exc:
             form.phone.errors.append(str(exc))
         else:
-            try:
-                session["signin_attempt"] = login_codes.start(
-                    db.session, phone, now=now_utc(), secret=current_app.secret_key,
-                    sender=get_sender(), policy=_code_policy(),
-                )
-            except login_codes.SmsUnavailable:
-                form.phone.errors.append(_("We could not send a text message just now. Please try again later."))
-                return render_template("auth/signin.html", form=form), 503
+            # The answer is the same whether or not the number is enrolled, and whether or not the text
+            # could be sent: the code page says what to do when no code arrives.
+            session["signin_attempt"] = login_codes.start(
+                db.session, phone, now=now_utc(), secret=current_app.secret_key,
+                sender=get_sender(), policy=_code_policy(),
+            )
             session["signin_next"] = safe_next(request.args.get("next"), "")
             return redirect(url_for("auth.signin_code"))
     return render_template("auth/signin.html", form=form), 400 if form.errors else 200
@@ -99,7 +117,10 @@ def signin_code():
 @blueprint.route("/staff/signin", methods=["GET", "POST"])
 @public
 @limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_failed)
-@limiter.limit("5 per 15 minutes", key_func=_email_key, methods=["POST"], deduct_when=_failed)
+# Failures only: strict per account and address, looser per account, so others cannot keep a
+# coordinator out for long.
+@limiter.limit("5 per 15 minutes", key_func=_email_address_key, methods=["POST"], deduct_when=_failed)
+@limiter.limit("20 per 15 minutes", key_func=_email_key, methods=["POST"], deduct_when=_failed)
 def staff_signin():
     form = StaffPasswordForm()
     if form.validate_on_submit():

@@ -60,7 +60,9 @@ def _after_save(saved, done_endpoint: str, **values):
     return redirect(url_for(done_endpoint, **values))
 
 
-DRAFT_FIELDS = ("fatigue", "joint_pain", "temperature_c", "note", "reason")
+#: kept across the steroid buttons in the (signed, not encrypted) session cookie: numbers and item keys only,
+#: never the free-text note or reason
+DRAFT_FIELDS = ("fatigue", "joint_pain", "temperature_c")
 DOSE_FIELDS = ("strength_mg", "tablets", "dose_mg")
 
 

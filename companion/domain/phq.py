@@ -7,7 +7,7 @@ The PHQ-2 is the first two PHQ-9 items, with the same stem and answers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 from companion.domain.diary import Item
@@ -86,3 +86,19 @@ def phq9_item9_positive(answers: Mapping[str, object]) -> bool:
 def phq2_due(last_phq2_date: date | None, today: date) -> bool:
     """DOMAIN.md section 5 "PHQ-2 weekly": due when none was done yet, or 7 or more days after the last."""
     return last_phq2_date is None or (today - last_phq2_date).days >= PHQ2_INTERVAL_DAYS
+
+
+PHQ9_AT_INFUSION_DAYS = 3  # offered from the infusion day to 3 days after it
+
+
+def phq9_due_at_infusion(infusion_dates: Iterable[date], last_phq9_date: date | None, today: date,
+                         days: int = PHQ9_AT_INFUSION_DAYS) -> date | None:
+    """DOMAIN.md section 5: "PHQ-9 also at each infusion visit". The infusion it is due for (given or
+    planned within the last ``days`` days, today included), unless a PHQ-9 was answered since; else None."""
+    recent = [d for d in infusion_dates if 0 <= (today - d).days <= days]
+    if not recent:
+        return None
+    latest = max(recent)
+    if last_phq9_date is not None and last_phq9_date >= latest:
+        return None
+    return latest

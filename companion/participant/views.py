@@ -26,11 +26,14 @@ def home():
     me = current_user.user
     today = schedules.local_today(me.timezone, now_utc())
     last_phq2 = checkins.last_of_kind(db.session, me, "phq2")
+    last_phq9 = checkins.last_of_kind(db.session, me, "phq9")
+    infusions = [v.actual_date or v.scheduled_date for v in me.visits if v.infusion]
     return render_template(
         "participant/home.html", schedule=schedule, participant=me, site=me.site,
         logged_today=diary.entry_for(db.session, me, today) is not None,
         reaction_due=checkins.recent_infusion(db.session, me, today) is not None,
         mood_due=phq.phq2_due(last_phq2.local_date if last_phq2 else None, today),
+        phq9_due=phq.phq9_due_at_infusion(infusions, last_phq9.local_date if last_phq9 else None, today) is not None,
     )
 
 

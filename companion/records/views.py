@@ -146,7 +146,7 @@ def _audit_filter(values: dict[str, str], site) -> exports.AuditFilter:
 def _page(raw: str | None) -> int:
     if raw is None or raw == "":
         return 1
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise BadFilter(_("Page: enter a page number from 1."))
     return int(raw)
 

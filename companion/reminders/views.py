@@ -8,13 +8,13 @@ from __future__ import annotations
 from datetime import time
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from companion.auth.access import participant_required, staff_required
+from companion.auth.access import participant_required, roles_required
 from companion.db import db, now_utc
 from companion.models import InboundMessage, Participant
 from companion.reminders.forms import PreferencesForm, StaffPreferencesForm
@@ -109,9 +109,11 @@ def _messages_page(participant: Participant, form: StaffPreferencesForm, status:
 
 
 @blueprint.route("/coordinator/participants/<int:participant_id>/messages", methods=["GET", "POST"])
-@staff_required
+@roles_required("coordinator", "investigator")
 def messages(participant_id: int):
     participant = _own_participant(participant_id)
+    if request.method == "POST" and current_user.user.role != "coordinator":
+        abort(403)  # investigators read; only coordinators change consent and settings
     form = StaffPreferencesForm()
     if form.validate_on_submit():
         actor = audit.Actor("staff", current_user.user.id, current_user.user.site_id)

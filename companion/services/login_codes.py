@@ -19,15 +19,10 @@ from sqlalchemy.orm import Session
 
 from companion.models import LoginCode, Participant
 from companion.services import audit
-from companion.services.errors import ServiceError
 from companion.sms import SmsSender, texts
 
 CODE_DIGITS = 6
 log = logging.getLogger(__name__)
-
-
-class SmsUnavailable(ServiceError):
-    """The code could not be sent; the participant should try again later."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +44,10 @@ def start(
 ) -> str:
     """Begin a sign-in attempt; returns the attempt token for the browser's session.
 
-    When the number belongs to an active participant a code is stored (hashed) and sent. Earlier
-    unused codes of that participant stop working: only the newest attempt counts.
+    When the number belongs to an active participant a code is stored (hashed) and sent. Earlier codes
+    keep working (each is bound to its own attempt), so a stranger asking for a code cannot spoil the one
+    the participant holds; a successful sign-in ends them all. A failure to send is audited, not shown:
+    the page must not tell an enrolled number from any other.
     """
     attempt = secrets.token_urlsafe(24)
     participant = session.scalar(
@@ -58,10 +55,6 @@ def start(
     )
     if participant is None:
         return attempt
-    for old in session.scalars(
-        select(LoginCode).where(LoginCode.participant_id == participant.id, LoginCode.used_at.is_(None))
-    ):
-        old.used_at = now
     code = new_code()
     session.add(
         LoginCode(
@@ -78,9 +71,12 @@ def start(
     minutes = int(policy.ttl.total_seconds() // 60)
     try:
         sender.send(participant.phone_e164, texts.login_code(participant.language, code, minutes))
-    except Exception as exc:  # the provider's error types vary; none may become a 500 or log the number
+    except Exception as exc:  # noqa: BLE001 - provider errors vary; none may become a 500 or log the number
         log.warning("sign-in code not sent: %s", type(exc).__name__)
-        raise SmsUnavailable from exc
+        audit.record(session, audit.SYSTEM, "auth.code_not_sent", at=now, entity=participant,
+                     participant_id=participant.id, site_id=participant.site_id,
+                     changes={"error": type(exc).__name__})
+        session.commit()
     return attempt
 
 
@@ -95,7 +91,9 @@ def verify(
     usable = row.used_at is None and now < row.expires_at and row.tries < policy.max_tries
     right = hmac.compare_digest(row.code_hash, _digest(secret, code.strip()))
     if usable and right and participant is not None and participant.active:
-        row.used_at = now
+        for other in session.scalars(select(LoginCode).where(LoginCode.participant_id == participant.id,
+                                                            LoginCode.used_at.is_(None))):
+            other.used_at = now  # this code and every other pending one
         audit.record(session, audit.Actor("participant", participant.id), "auth.signin", at=now,
                      participant_id=participant.id, site_id=participant.site_id)
         session.commit()

@@ -117,7 +117,7 @@ def acknowledge(alert_id: int):
 def diary(participant_id: int):
     participant = _own(participant_id)
     today = schedules.local_today(participant.timezone, now_utc())
-    weeks = review.weeks(db.session, participant, today=today, count=int(request.args.get("weeks", 4) or 4))
+    weeks = review.weeks(db.session, participant, today=today, count=request.args.get("weeks", 4, type=int) or 4)
     return render_template(
         "workspace/diary.html", participant=participant, weeks=weeks, zone=current_user.user.site.timezone,
         charts=trends.for_participant(db.session, participant, today=today),

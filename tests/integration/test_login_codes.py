@@ -72,11 +72,12 @@ def test_code_is_bound_to_its_attempt(db_session, sender, participant):
     assert _verify(db_session, "someone-elses-attempt", code, now) is None
 
 
-def test_a_new_code_cancels_the_older_one(db_session, sender, participant):
+def test_someone_elses_request_does_not_spoil_the_code_in_hand(db_session, sender, participant):
     now = now_utc()
     first_attempt, first_code = _start(db_session, sender, participant, now)
-    _start(db_session, sender, participant, now)
-    assert _verify(db_session, first_attempt, first_code, now) is None
+    second_attempt, second_code = _start(db_session, sender, participant, now)  # e.g. a stranger's request
+    assert _verify(db_session, first_attempt, first_code, now) == participant
+    assert _verify(db_session, second_attempt, second_code, now) is None  # a sign-in ends every pending code
 
 
 def test_unknown_number_gets_an_attempt_but_no_message(db_session, sender):

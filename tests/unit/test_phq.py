@@ -85,3 +85,15 @@ def test_item9():
 ])
 def test_phq2_weekly(last, today, due):
     assert phq2_due(last, today) is due
+
+
+def test_phq9_is_due_at_each_infusion_visit_until_answered():
+    from companion.domain.phq import phq9_due_at_infusion
+
+    infusions = [date(2026, 3, 2), date(2026, 3, 16)]
+    assert phq9_due_at_infusion(infusions, None, date(2026, 3, 16)) == date(2026, 3, 16)
+    assert phq9_due_at_infusion(infusions, None, date(2026, 3, 19)) == date(2026, 3, 16)
+    assert phq9_due_at_infusion(infusions, None, date(2026, 3, 20)) is None  # 4 days after
+    assert phq9_due_at_infusion(infusions, None, date(2026, 3, 15)) is None  # the day before
+    assert phq9_due_at_infusion(infusions, date(2026, 3, 16), date(2026, 3, 17)) is None  # answered
+    assert phq9_due_at_infusion(infusions, date(2026, 3, 3), date(2026, 3, 17)) == date(2026, 3, 16)

@@ -206,3 +206,27 @@ def test_same_as_yesterday_is_offered_only_when_yesterday_has_doses(client, db_s
     assert "same-as-yesterday" in client.get("/my/diary").get_data(as_text=True)
     assert client.post("/my/steroids/same-as-yesterday").status_code == 302
     assert "Prednisone equivalent today: 5 mg" in client.get("/my/diary").get_data(as_text=True)
+
+
+def test_api_correction_with_an_overlong_client_id_is_422(client, me, today):
+    body = {"client_id": "phone-0008-abc", "local_date": today.isoformat(), "fatigue": 2, "joint_pain": 1}
+    record_id = client.post("/api/v1/diary-entries", json=body).get_json()["record_id"]
+    fix = {"local_date": today.isoformat(), "fatigue": 5, "joint_pain": 1, "reason": "x", "client_id": "a" * 300}
+    assert client.post(f"/api/v1/diary-entries/{record_id}/corrections", json=fix).status_code == 422
+
+
+def test_free_text_never_goes_into_the_draft_cookie(client, me):
+    client.post("/my/steroids", data={"fatigue": "4", "joint_pain": "6", "note": "private words",
+                                      "drug": "prednisone", "strength_mg": "5", "tablets": "1"})
+    with client.session_transaction() as session:
+        assert "private words" not in str(session.get("diary_draft"))
+        assert session["diary_draft"]["values"]["fatigue"] == "4"
+
+
+def test_phq9_offered_on_the_home_page_after_an_infusion(client, db_session, site, signin_participant, today, app):
+    person = factories.participant(db_session, site, day1=today - timedelta(days=1), language="en")
+    phone = signin_participant(app.test_client(), person)
+    assert "/my/check-in/mood/more" in phone.get("/my/").get_data(as_text=True)
+    answers = {f"phq{i}": "0" for i in range(1, 10)}
+    assert phone.post("/my/check-in/mood/more", data=answers).status_code == 302
+    assert "/my/check-in/mood/more" not in phone.get("/my/").get_data(as_text=True)

@@ -93,6 +93,33 @@ def test_code_requests_per_number_are_throttled(client, participant, sender):
     assert client.post("/signin", data={"phone": "+8613912345678"}).status_code == 302
 
 
+def test_a_stranger_elsewhere_cannot_lock_a_participant_out(app, participant):
+    stranger = app.test_client()
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        stranger.environ_base["REMOTE_ADDR"] = address
+        assert stranger.post("/signin", data={"phone": participant.phone_e164}).status_code == 302
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.1"
+    for _ in range(2):
+        stranger.post("/signin", data={"phone": participant.phone_e164})
+    assert stranger.post("/signin", data={"phone": participant.phone_e164}).status_code == 429
+    victim = app.test_client()
+    victim.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert victim.post("/signin", data={"phone": participant.phone_e164}).status_code == 302
+
+
+def test_password_failures_elsewhere_do_not_lock_the_coordinator_out(app, coordinator):
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    for _ in range(6):
+        stranger.post("/staff/signin", data={"email": coordinator.email, "password": "wrong guess"})
+    assert stranger.post("/staff/signin", data={"email": coordinator.email,
+                                                "password": coordinator.password}).status_code == 429
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.8"
+    assert owner.post("/staff/signin", data={"email": coordinator.email,
+                                             "password": coordinator.password}).status_code == 302
+
+
 def test_staff_password_failures_are_throttled_per_account(client, coordinator):
     for _ in range(5):
         response = client.post("/staff/signin", data={"email": coordinator.email, "password": "wrong guess"})

@@ -145,16 +145,17 @@ def test_console_sender_refuses_production(make_app):
         make_app(APP_ENV="production", SMS_BACKEND="console", SMS_SENDER=None)
 
 
-def test_sms_failure_is_a_clear_503_not_a_500(make_app, participant):
+def test_sms_failure_looks_like_any_other_number_and_is_audited(make_app, participant, db_session):
     class Broken:
-        def send(self, to, body):
+        def send(self, to, body, **options):
             raise ConnectionError("provider down")
 
     client = make_app(SMS_SENDER=Broken()).test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    response = client.post("/signin", data={"phone": participant.phone_e164})
-    assert response.status_code == 503
-    assert "could not send a text message" in response.get_data(as_text=True)
+    known = client.post("/signin", data={"phone": participant.phone_e164})
+    unknown = client.post("/signin", data={"phone": "+8613912345678"})
+    assert known.status_code == unknown.status_code == 302  # no 500, and nothing tells the numbers apart
+    event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.code_not_sent"))
+    assert event.participant_id == participant.id and event.changes == {"error": "ConnectionError"}
 
 
 def test_participant_language_choice_is_saved_and_audited(client, participant, signin_participant, db_session):

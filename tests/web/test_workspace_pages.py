@@ -158,3 +158,19 @@ def test_create_coordinator_with_a_role(app, db_session):
     assert result.exit_code == 0, result.output
     assert db_session.scalar(select(StaffUser.role).where(StaffUser.email == "admin@example.org")) == "administrator"
     assert staff.ROLES == ("coordinator", "investigator", "administrator")
+
+
+def test_bad_query_values_are_not_500(client, db_session, participant, coordinator, signin_staff):
+    signin_staff(client, coordinator)
+    assert client.get(f"/coordinator/participants/{participant.id}/diary?weeks=abc").status_code == 200
+    assert client.get("/coordinator/audit?page=%C2%B2").status_code == 400
+
+
+def test_investigator_cannot_change_sms_settings(client, db_session, site, participant, signin_staff):
+    investigator = _account(db_session, site, "investigator")
+    signin_staff(client, investigator)
+    url = f"/coordinator/participants/{participant.id}/messages"
+    assert client.get(url).status_code == 200
+    assert client.post(url, data={"sms": "off", "reason": "testing"}).status_code == 403
+    db_session.refresh(participant)
+    assert participant.sms_consent is True
