@@ -123,13 +123,8 @@ def save_day(session: Session, participant: Participant, raw: DiaryInput, *, act
 def void(session: Session, participant: Participant, record_id: int, raw_reason, *, actor: audit.Actor,
          now: datetime) -> DiaryEntry:
     """Void a day's entry; it stays visible as voided, and the day can be filled in again."""
-    current = records.current_of(session, DiaryEntry, participant.id, record_id)
-    if current is None or current.voided:
-        raise ValidationFailed({"record": _l("This entry does not exist or is voided already.")})
-    row = records.new_version(session, current, changes={}, actor=actor, now=now,
-                              reason=reason_for(raw_reason, required=True), voided=True)
-    session.commit()
-    return row
+    return records.void(session, DiaryEntry, participant.id, record_id, reason_for(raw_reason, required=True),
+                        actor=actor, now=now, missing_message=_l("This entry does not exist or is voided already."))
 
 
 def entry_for(session: Session, participant: Participant, day: date) -> DiaryEntry | None:

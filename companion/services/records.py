@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from companion.models.diary import VersionedRecord
 from companion.services import audit
+from companion.services.errors import ValidationFailed
 
 
 def current_versions(session: Session, model, participant_id: int, start: date, end: date) -> list:
@@ -69,3 +70,18 @@ def new_version(session: Session, current: VersionedRecord, *, changes: dict, ac
     audit.record(session, actor, f"{model.__tablename__}.{action}", at=now, entity=copy,
                  participant_id=current.participant_id, reason=reason, changes=diff)
     return copy
+
+
+def void(session: Session, model, participant_id: int, record_id: int, reason: str, *, actor: audit.Actor,
+         now: datetime, missing_message) -> VersionedRecord:
+    """Void the current version of a participant's record: a new, voided version that stays visible.
+
+    ``reason`` is already checked by the caller; ``missing_message`` is raised (as a ValidationFailed on
+    "record") when there is no such record of this participant, or it is voided already.
+    """
+    current = current_of(session, model, participant_id, record_id)
+    if current is None or current.voided:
+        raise ValidationFailed({"record": missing_message})
+    row = new_version(session, current, changes={}, actor=actor, now=now, reason=reason, voided=True)
+    session.commit()
+    return row

@@ -130,10 +130,6 @@ def correct(session: Session, participant: Participant, record_id: int, raw: Dos
 
 def void(session: Session, participant: Participant, record_id: int, raw_reason, *, actor: audit.Actor,
          now: datetime) -> SteroidDose:
-    current = records.current_of(session, SteroidDose, participant.id, record_id)
-    if current is None or current.voided:
-        raise ValidationFailed({"record": _l("This dose does not exist or is voided already.")})
-    row = records.new_version(session, current, changes={}, actor=actor, now=now,
-                              reason=reason_for(raw_reason, required=True), voided=True)
-    session.commit()
-    return row
+    """Void a dose; it stays in the record as voided."""
+    return records.void(session, SteroidDose, participant.id, record_id, reason_for(raw_reason, required=True),
+                        actor=actor, now=now, missing_message=_l("This dose does not exist or is voided already."))
