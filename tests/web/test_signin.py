@@ -94,11 +94,12 @@ def test_wrong_password_and_unknown_email_look_the_same(client, coordinator):
     assert page(wrong, coordinator.email) == page(unknown, "nobody@example.org")
 
 
-def test_totp_code_cannot_be_replayed(app, coordinator, signin_staff):
-    signin_staff(app.test_client(), coordinator)
-    second = app.test_client()
-    second.post("/staff/signin", data={"email": coordinator.email, "password": coordinator.password})
-    assert second.post("/staff/signin/verify", data={"code": coordinator.current_code()}).status_code == 400
+def test_totp_code_cannot_be_replayed(app, coordinator):
+    code = coordinator.current_code()  # the same code twice, even if the clock ticks into the next step
+    for expected in (302, 400):
+        client = app.test_client()
+        client.post("/staff/signin", data={"email": coordinator.email, "password": coordinator.password})
+        assert client.post("/staff/signin/verify", data={"code": code}).status_code == expected
 
 
 def test_disabled_staff_account_is_signed_out(client, coordinator, signin_staff, db_session):
