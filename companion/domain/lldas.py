@@ -85,6 +85,23 @@ class LldasSettings:
 
 
 DEFAULT_SETTINGS = LldasSettings()
+SETTING_KEYS = {"cyclophosphamide_counts": "cyclophosphamide_allowed", "study_drug_counts": "study_drug_allowed"}
+
+
+def parse_settings(raw: object, errors: list[str]) -> LldasSettings:
+    """The ``[lldas]`` table of a protocol file (both keys optional booleans); problems go to ``errors``."""
+    if not isinstance(raw, Mapping):
+        errors.append("lldas: must be a table")
+        return DEFAULT_SETTINGS
+    values = {}
+    for key, value in raw.items():
+        if key not in SETTING_KEYS:
+            errors.append(f"lldas.{key}: unknown key (allowed: {', '.join(SETTING_KEYS)})")
+        elif not isinstance(value, bool):
+            errors.append(f"lldas.{key}: must be true or false")
+        else:
+            values[SETTING_KEYS[key]] = value
+    return LldasSettings(**values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,13 @@ from dataclasses import dataclass, replace
 from datetime import time
 from typing import Any
 
+from companion.domain.lldas import DEFAULT_SETTINGS, LldasSettings, parse_settings
+
 REQUIRED_KEYS = (
     "id", "title", "version", "reading", "window_days", "min_days_between_maintenance_infusions",
     "loading_doses", "visit_time", "visit_duration_minutes", "readings", "visits",
 )
+OPTIONAL_KEYS = ("lldas",)  # [lldas]: how cyclophosphamide and the study drug count (DOMAIN.md section 3)
 VISIT_KEYS = frozenset({"key", "day", "week", "label_en", "label_zh", "infusion", "endpoint"})
 READING_KEYS = frozenset({"description", "extra_infusion_days"})
 MAX_WINDOW_DAYS = 14
@@ -74,6 +77,7 @@ class Protocol:
     visit_time: time
     visit_duration_minutes: int
     reading_definitions: tuple[ReadingDefinition, ...]
+    lldas: LldasSettings = DEFAULT_SETTINGS
 
     def with_reading(self, name: str) -> Protocol:
         """Return a copy with reading ``name`` in force, infusion and loading flags re-resolved."""
@@ -109,20 +113,18 @@ def _resolve(
 
 
 def _fail(errors: list[str], message: str) -> None:
-    errors.append(message)
+    errors.append(message)  # returns None: "value if ok else _fail(...)" reads as one line
 
 
 def _check_int(value: Any, path: str, errors: list[str], low: int, high: int | None = None) -> int | None:
-    is_int = isinstance(value, int) and not isinstance(value, bool)
-    if is_int and value >= low and (high is None or value <= high):
+    if isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high):
         return value
     bound = f">= {low}" if high is None else f"between {low} and {high}"
     return _fail(errors, f"{path}: must be an integer {bound}")
 
 
 def _check_text(value: Any, path: str, errors: list[str]) -> str | None:
-    ok = isinstance(value, str) and value.strip()
-    return value if ok else _fail(errors, f"{path}: must be a non-empty string")
+    return value if isinstance(value, str) and value.strip() else _fail(errors, f"{path}: must be a non-empty string")
 
 
 def _check_bool(value: Any, path: str, errors: list[str]) -> bool | None:
@@ -158,8 +160,7 @@ def _take(
 
 def _unknown_keys(table: Mapping[str, Any], allowed: Any, prefix: str, errors: list[str]) -> None:
     """Unknown keys are errors, so a misspelt setting cannot be silently ignored."""
-    errors.extend(f"{prefix}.{key}: unknown key" if prefix else f"{key}: unknown key"
-                  for key in table if key not in allowed)
+    errors.extend(f"{prefix + '.' if prefix else ''}{key}: unknown key" for key in table if key not in allowed)
 
 
 def _parse_visit(raw: Any, path: str, errors: list[str]) -> VisitDefinition | None:
@@ -266,7 +267,8 @@ def parse_protocol(data: Mapping[str, Any], reading: str | None = None) -> Proto
     if not isinstance(data, Mapping):
         raise ProtocolError(["protocol: must be a table"])
     errors: list[str] = []
-    _unknown_keys(data, REQUIRED_KEYS, "", errors)
+    _unknown_keys(data, REQUIRED_KEYS + OPTIONAL_KEYS, "", errors)
+    lldas = parse_settings(data.get("lldas", {}), errors)
     pid = _take(data, "id", "", errors, _check_text)
     title = _take(data, "title", "", errors, _check_text)
     version = _take(data, "version", "", errors, _check_text)
@@ -294,5 +296,5 @@ def parse_protocol(data: Mapping[str, Any], reading: str | None = None) -> Proto
         id=pid, title=title, version=version, reading=chosen, readings=tuple(readings),
         window_days=window_days, min_days_between_maintenance_infusions=min_gap,
         loading_doses=loading_doses, visits=tuple(visits), visit_time=visit_time,
-        visit_duration_minutes=duration, reading_definitions=tuple(definitions),
+        visit_duration_minutes=duration, reading_definitions=tuple(definitions), lldas=lldas,
     ).with_reading(chosen)

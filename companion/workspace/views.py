@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -56,7 +56,7 @@ def _assessment_page(participant, visit, *, errors=None, status=200):
     return render_template(
         "workspace/assessment.html", participant=participant, visit=visit, current=current, errors=errors or {},
         descriptors=sledai.DESCRIPTORS, variants=sledai.VARIANTS, immunosuppressants=lldas.IMMUNOSUPPRESSANTS,
-        settings=lldas.DEFAULT_SETTINGS, values=request.form if request.method == "POST" else None,
+        settings=current_app.extensions["protocol"].lldas, values=request.form if request.method == "POST" else None,
         diary_mg=review.diary_equivalent(db.session, participant, visit.actual_date or _site_today()),
         today=_site_today(),
     ), status
@@ -85,7 +85,7 @@ def assessment(participant_id: int, visit_id: int):
     )
     try:
         saved = assessments.save(db.session, participant, visit, raw, actor=_actor(), now=now_utc(),
-                                 today=_site_today())
+                                 today=_site_today(), settings=current_app.extensions["protocol"].lldas)
     except ValidationFailed as exc:
         return _assessment_page(participant, visit, errors=exc.errors, status=400)
     flash(_("Assessment saved: in LLDAS.") if saved.in_lldas else _("Assessment saved: not in LLDAS."))

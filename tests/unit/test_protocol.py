@@ -270,3 +270,28 @@ def test_missing_protocol_file_and_bad_name():
         load_protocol("no-such-protocol")
     with pytest.raises(ProtocolError, match="not a protocol name"):
         load_protocol("../etc/passwd")
+
+
+def test_lldas_settings_come_from_the_protocol_file():
+    from companion.protocols import load_protocol
+
+    settings = load_protocol().lldas
+    assert settings.cyclophosphamide_allowed is False and settings.study_drug_allowed is True
+
+
+def test_lldas_settings_are_validated():
+    import tomllib
+
+    import pytest as _pytest
+
+    from companion.domain.protocol import ProtocolError, parse_protocol
+    from companion.protocols import PROTOCOL_DIR
+
+    data = tomllib.loads((PROTOCOL_DIR / "nct04956484.toml").read_text(encoding="utf-8"))
+    data["lldas"] = {"cyclophosphamide_counts": True}
+    assert parse_protocol(data).lldas.cyclophosphamide_allowed is True
+    data["lldas"] = {"cyclophosphamide_counts": "yes", "steroids_count": True}
+    with _pytest.raises(ProtocolError) as caught:
+        parse_protocol(data)
+    assert "lldas.cyclophosphamide_counts: must be true or false" in caught.value.errors
+    assert any(e.startswith("lldas.steroids_count: unknown key") for e in caught.value.errors)
