@@ -14,7 +14,7 @@ from companion.coordinator.forms import EndSessionsForm, EnrolForm, VisitDateFor
 from companion.db import db, now_utc
 from companion.models import Participant
 from companion.services import alerts as alert_service
-from companion.services import audit, enrolment, schedules, sessions, visits
+from companion.services import audit, enrolment, schedules, sessions, visits, withdrawal
 from companion.services import dashboard as dashboard_service
 from companion.services.errors import ValidationFailed
 
@@ -160,3 +160,20 @@ def alerts():
         select(Participant.id, Participant.study_id).where(Participant.site_id == current_user.user.site_id)).all())
     return render_template("coordinator/alerts.html", alerts=rows, study_ids=study_ids,
                            zone=current_user.user.site.timezone)
+
+
+@blueprint.route("/participants/<int:participant_id>/withdraw", methods=["POST"])
+@roles_required("coordinator")
+def withdraw(participant_id: int):
+    record = _own_participant(participant_id)
+    form = EndSessionsForm()  # the same single "reason" field
+    if form.validate_on_submit():
+        try:
+            withdrawal.withdraw(db.session, record, reason=form.reason.data, actor=_actor(), now=now_utc())
+        except ValidationFailed as exc:
+            flash(str(next(iter(exc.errors.values()))), "error")
+        else:
+            flash(_("%(study_id)s is withdrawn: signed out, reminders cancelled, record kept.",
+                    study_id=record.study_id))
+            return redirect(url_for("coordinator.participant", participant_id=record.id))
+    return _participant_page(record, status=400)
