@@ -1,55 +1,26 @@
 """Reminders as rows and the dispatcher on a real database: planning at enrolment, re-planning when a visit
 moves or SMS is turned off, sending once, downtime inside and beyond a reminder's useful time, a crash
-between sending and recording, provider errors, and the host's TZ set to another zone."""
+between sending and recording, and the host's TZ set to another zone (provider errors: test_dispatch_errors.py)."""
 
 from __future__ import annotations
 
 import os
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from companion.models import Alert, AuditEvent, DiaryEntry, Reminder
-from companion.services import audit, dispatch, reminders, visits
+from companion.models import Alert, AuditEvent, DiaryEntry
+from companion.services import audit, reminders, visits
 from companion.sms import FakeSender
-from companion.sms.errors import SmsBadNumber, SmsOptedOut, SmsTransient, SmsUncertain
 from tests import factories
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-DAY1 = date(2026, 3, 2)  # visit 2 (day 15) on Mon 16 March at 08:30, visit 3 (day 29) on Mon 30 March
-ENROLLED = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 in Beijing on day 1
-
-
-def beijing(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=BEIJING).astimezone(UTC)
-
-
-D2 = beijing(3, 14, 19)  # two days before visit 2
-D1 = beijing(3, 15, 19)
-D0 = beijing(3, 16, 8)  # 07:30 moved out of quiet hours
-VISIT2 = beijing(3, 16, 8, 30)
+from tests.integration.dispatch_helpers import D0, D1, D2, DAY1, ENROLLED, VISIT2, beijing, rows, run, visit2_keys
 
 
 @pytest.fixture
 def person(db_session, site):
     return factories.enrolled(db_session, site, day1=DAY1, now=ENROLLED)
-
-
-def rows(session, participant) -> dict[str, Reminder]:
-    session.expire_all()
-    return {r.key: r for r in session.scalars(select(Reminder).where(Reminder.participant_id == participant.id))}
-
-
-def visit2_keys(participant, when: str = "20260316") -> list[str]:
-    key = participant.visits[1].key
-    return [f"v:{key}:{when}:d2", f"v:{key}:{when}:d1", f"v:{key}:{when}:d0"]
-
-
-def run(session, sender, now, **policy):
-    return dispatch.dispatch_due(session, sender, now=now, policy=dispatch.DispatchPolicy(**policy))
 
 
 def test_enrolment_plans_reminders_only_with_consent(db_session, site, person):
@@ -208,77 +179,6 @@ def test_killed_between_sending_and_recording_nothing_lost_nothing_twice(db_sess
     owner = person if first_to == person.phone_e164 else other
     assert flagged[0].participant_id == owner.id
     assert db_session.scalar(select(Alert).where(Alert.rule == "sms_needs_check")).source_id == flagged[0].id
-
-
-class Scripted(FakeSender):
-    """Raises the given errors in turn, then sends."""
-
-    def __init__(self, *errors):
-        super().__init__()
-        self.errors = list(errors)
-        self.calls = 0
-
-    def send(self, to, body, **options):
-        self.calls += 1
-        if self.errors:
-            raise self.errors.pop(0)
-        return super().send(to, body, **options)
-
-
-def test_transient_errors_are_retried_with_backoff_and_send_once(db_session, person):
-    sender = Scripted(SmsTransient(429, 429), SmsTransient(20500, 500))
-    assert run(db_session, sender, D2).retried == 1
-    assert run(db_session, sender, D2 + timedelta(seconds=59)).sent == 0  # backing off
-    assert run(db_session, sender, D2 + timedelta(minutes=1)).retried == 1
-    assert run(db_session, sender, D2 + timedelta(minutes=5)).sent == 0
-    assert run(db_session, sender, D2 + timedelta(minutes=6)).sent == 1
-    row = rows(db_session, person)[visit2_keys(person)[0]]
-    assert (row.status, row.attempts, sender.calls, len(sender.outbox)) == ("sent", 3, 3, 1)
-
-
-def test_retries_are_bounded(db_session, person):
-    sender = Scripted(*[SmsTransient(None, 503) for _ in range(10)])
-    for minutes in (0, 1, 6, 30, 60):
-        run(db_session, sender, D2 + timedelta(minutes=minutes))
-    row = rows(db_session, person)[visit2_keys(person)[0]]
-    assert (row.status, row.attempts, sender.calls, row.error_code) == ("failed", 3, 3, None)
-    alert = db_session.scalar(select(Alert).where(Alert.rule == "sms_failed"))
-    assert alert.tier == "AMBER" and alert.source_id == row.id
-
-
-def test_21610_opts_the_participant_out_without_retry(db_session, person):
-    sender = Scripted(SmsOptedOut(21610, 400))
-    stats = run(db_session, sender, D2)
-    assert stats.failed == 1
-    planned = rows(db_session, person)
-    assert planned[visit2_keys(person)[0]].status == "failed" and planned[visit2_keys(person)[0]].error_code == 21610
-    assert {planned[k].status for k in visit2_keys(person)[1:]} == {"cancelled"}
-    assert reminders.preferences_for(db_session, person).opted_out_at == D2
-    run(db_session, sender, VISIT2)
-    assert sender.calls == 1
-
-
-@pytest.mark.parametrize(("code", "problem"), [(21211, "invalid"), (21614, "landline")])
-def test_a_bad_number_is_flagged_and_the_coordinator_alerted(db_session, person, code, problem):
-    sender = Scripted(SmsBadNumber(code, 400))
-    run(db_session, sender, D2)
-    assert reminders.preferences_for(db_session, person).phone_problem == problem
-    alert = db_session.scalar(select(Alert).where(Alert.rule == "sms_number_problem"))
-    assert alert.tier == "AMBER" and alert.details["error_code"] == code
-    run(db_session, sender, VISIT2)
-    assert sender.calls == 1
-    reminders.clear_number_problem(db_session, person, actor=audit.Actor("staff", None, person.site_id),
-                                   reason="number checked with the participant", now=D2 + timedelta(hours=1))
-    assert rows(db_session, person)[visit2_keys(person)[1]].status == "pending"
-
-
-def test_an_answer_lost_after_sending_is_never_retried(db_session, person):
-    sender = Scripted(SmsUncertain())
-    stats = run(db_session, sender, D2)
-    assert stats.reconciliation == 1
-    run(db_session, sender, D2 + timedelta(minutes=30))
-    assert sender.calls == 1
-    assert rows(db_session, person)[visit2_keys(person)[0]].status == "needs_reconciliation"
 
 
 def test_preferences_change_moves_unsent_reminders_and_keeps_keys(db_session, person):
