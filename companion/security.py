@@ -24,11 +24,19 @@ CSP = "; ".join(
         "form-action 'self'",
     ]
 )
+#: Our own URL goes to our own pages only, and nothing at all (not even the origin) to any other site.
+#: Not "no-referrer": over HTTPS Flask-WTF's strict CSRF check (WTF_CSRF_SSL_STRICT, kept on) refuses a
+#: POST without a same-origin Referer, and with "no-referrer" browsers send none, so every form failed
+#: (issue 8). We keep that check rather than switch to Origin/Sec-Fetch-Site: under "no-referrer" a form
+#: POST carries `Origin: null`, and Sec-Fetch-Site is missing from older phone browsers, so either would
+#: need fallbacks of its own; "same-origin" needs none and leaks nothing to other sites. An attacker's page
+#: sends its own origin or no Referer, and both are refused.
+REFERRER_POLICY = "same-origin"
 HEADERS = {
     "Content-Security-Policy": CSP,
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": REFERRER_POLICY,
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
     "Cross-Origin-Opener-Policy": "same-origin",

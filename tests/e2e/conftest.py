@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,19 +97,27 @@ class QuietHandler(WSGIRequestHandler):
             super().log_request(code, size)
 
 
-@pytest.fixture(scope="package")
-def live_server(e2e_database_url):
-    app = create_app(app_config(e2e_database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+@contextmanager
+def serving(app: Flask, ssl_context: tuple[str, str] | None = None) -> Iterator[int]:
+    """Serve ``app`` on 127.0.0.1 in a thread (over TLS with ``(certificate, key)``); yields the port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler, ssl_context=ssl_context)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        yield server.server_port
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
-        app.extensions["database"][0].dispose()  # no idle connections left behind (PostgreSQL TRUNCATE)
+        if "database" in app.extensions:
+            app.extensions["database"][0].dispose()  # no idle connections left behind (PostgreSQL TRUNCATE)
+
+
+@pytest.fixture(scope="package")
+def live_server(e2e_database_url):
+    app = create_app(app_config(e2e_database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True))
+    with serving(app) as port:
+        yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
 
 
 @pytest.fixture(scope="session")
