@@ -2,16 +2,17 @@
 
 Thin views: parse the request, call companion.services.exports (which audits every export and commits),
 then render or send a file. Every query is limited to the user's own site; another site's participant
-is a 404.
+is a 404. CSV files are streamed as they are read (issue 8), never built in memory first.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -39,7 +40,7 @@ def _actor() -> audit.Actor:
     return audit.Actor("staff", current_user.user.id, current_user.user.site_id)
 
 
-def _download(data: bytes | str, mimetype: str, now: datetime, *parts: str, ext: str) -> Response:
+def _download(data: bytes | str | Iterable[bytes], mimetype: str, now: datetime, *parts: str, ext: str) -> Response:
     """An attachment named after the site, what it holds and the site's local day, e.g. PUMCH-diary-2026-03-02.csv."""
     site = current_user.user.site
     name = "-".join([site.code, *parts, local_today(site.timezone, now).isoformat()])
@@ -60,8 +61,14 @@ def export(domain: str):
     if domain not in exports.DOMAINS:
         abort(404)
     now = now_utc()
-    data = exports.export_csv(db.session, domain, site_id=current_user.user.site_id, actor=_actor(), now=now)
-    return _download(data, "text/csv", now, domain, ext="csv")
+    begun = exports.begin_csv(db.session, domain, site_id=current_user.user.site_id, actor=_actor(), now=now)
+    return _download(stream_with_context(_csv_stream(begun)), "text/csv", now, domain, ext="csv")
+
+
+def _csv_stream(begun: exports.CsvExport) -> Iterator[bytes]:
+    """The file, read while it is sent. ``db.session`` is looked up only once the stream has started: the
+    view's session is closed when the view returns, and the stream's own is closed when it ends or is cut."""
+    yield from exports.csv_chunks(db.session, begun)
 
 
 @blueprint.route("/exports/dictionary")

