@@ -55,6 +55,7 @@ def register_blueprints(app: Flask) -> None:
     from companion.coordinator.views import blueprint as coordinator_bp
     from companion.diary.views import blueprint as diary_bp
     from companion.extensions import api
+    from companion.health import blueprint as health_bp
     from companion.participant.views import blueprint as participant_bp
     from companion.records.views import blueprint as records_bp
     from companion.reminders.views import blueprint as reminders_bp
@@ -70,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_bp)
     app.register_blueprint(reminders_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(health_bp)
     api.register_blueprint(api_v1)
     api.register_blueprint(api_v1_diary)
 

@@ -55,12 +55,17 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+#: seconds to wait for a PostgreSQL connection before giving up (libpq waits for ever by default)
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30})
         _sqlite_proper_transactions(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # a database that hangs (rather than refusing) must not hang every request and /healthz with it
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
 
 
 def _sqlite_proper_transactions(engine: Engine) -> None:

@@ -8,19 +8,47 @@ import logging
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the reminder scheduler in the foreground. Run exactly one, never inside a web worker."""
-    from companion import scheduler
+    """Run the reminder scheduler in the foreground. Run exactly one, never inside a web worker: a second one
+    for the same database refuses to start (companion/scheduler_lock.py)."""
+    from companion import scheduler, scheduler_lock
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = current_app._get_current_object()  # noqa: SLF001 - the real app, for the job runner
-    click.echo("reminder scheduler running (UTC); stop with Ctrl-C or SIGTERM")
-    scheduler.run(app)
+    unreachable = ("cannot use the database ({}): is it running, and migrated (flask --app app db upgrade)? "
+                   "The scheduler did not start")
+    try:
+        lock = scheduler_lock.SchedulerLock(app.config["DATABASE_URL"], app.instance_path)
+    except scheduler_lock.AlreadyRunning as exc:
+        raise click.ClickException(str(exc)) from None
+    except SQLAlchemyError as exc:
+        raise click.ClickException(unreachable.format(type(exc).__name__)) from None
+    with lock:
+        try:
+            code = scheduler.run(app, lock, announce=lambda: click.echo(
+                "reminder scheduler running (UTC); stop with Ctrl-C or SIGTERM"))
+        except SQLAlchemyError as exc:  # its first heartbeat could not be written
+            raise click.ClickException(unreachable.format(type(exc).__name__)) from None
+    if code:
+        raise SystemExit(code)
+
+
+def _record_cron_beat() -> None:
+    """A pass run by cron counts as the scheduler being alive (README "SMS reminders": cron instead of it)."""
+    import os
+    import socket
+
+    from companion.db import db, now_utc
+    from companion.services import heartbeat
+
+    heartbeat.record_beat(db.session, name=heartbeat.DISPATCH_ONCE, now=now_utc(), host=socket.gethostname(),
+                          pid=os.getpid(), start=True)
 
 
 @click.command("dispatch-once")
@@ -34,6 +62,7 @@ def dispatch_once(plan: bool) -> None:
     if plan:
         click.echo(f"re-planned {scheduler.plan_pass(app)} participant(s)")
     stats = scheduler.dispatch_pass(app)
+    _record_cron_beat()
     click.echo(f"sent {stats.sent}, expired {stats.expired}, deferred {stats.deferred}, cancelled {stats.cancelled}, "
                f"retried {stats.retried}, failed {stats.failed}, to reconcile {stats.reconciliation}")
 

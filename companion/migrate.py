@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic import command
 from alembic.config import Config
 
@@ -27,3 +29,13 @@ def upgrade(database_url: str, revision: str = "head", connection=None) -> None:
 
 def downgrade(database_url: str, revision: str = "base", connection=None) -> None:
     command.downgrade(alembic_config(database_url, connection), revision)
+
+
+@cache
+def script_heads() -> frozenset[str]:
+    """The head revision(s) of migrations/ (read once per process; ``GET /healthz`` compares the database's)."""
+    from alembic.script import ScriptDirectory
+
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    return frozenset(ScriptDirectory.from_config(config).get_heads())

@@ -12,7 +12,7 @@ from companion import validation
 from companion.auth.access import roles_required
 from companion.db import db, now_utc
 from companion.models import StaffUser
-from companion.services import audit, staff
+from companion.services import audit, heartbeat, staff
 from companion.services.errors import ValidationFailed
 from companion.services.site_settings import SETTINGS, update_site
 
@@ -39,9 +39,11 @@ def _own_user(user_id: int) -> StaffUser:
 def _page(*, errors=None, new=None, status=200):
     users = db.session.scalars(select(StaffUser).where(StaffUser.site_id == current_user.user.site_id)
                                .order_by(StaffUser.email)).all()
-    return render_template("admin/index.html", users=users, site=current_user.user.site, roles=staff.ROLES,
+    site = current_user.user.site
+    return render_template("admin/index.html", users=users, site=site, roles=staff.ROLES,
                            errors=errors or {}, new=new, settings=SETTINGS,
-                           values=request.form if request.method == "POST" else None), status
+                           values=request.form if request.method == "POST" else None,
+                           reminders=heartbeat.scheduler_status(db.session, now=now_utc()), zone=site.timezone), status
 
 
 @blueprint.route("/")

@@ -177,12 +177,6 @@ def language():
     abort(400)
 
 
-@blueprint.route("/healthz")
-@public
-def healthz():
-    return {"status": "ok"}
-
-
 @blueprint.route("/")
 @public
 def index():

@@ -14,7 +14,7 @@ from companion.coordinator.forms import EndSessionsForm, EnrolForm, VisitDateFor
 from companion.db import db, now_utc
 from companion.models import Participant
 from companion.services import alerts as alert_service
-from companion.services import audit, enrolment, schedules, sessions, visits, withdrawal
+from companion.services import audit, enrolment, heartbeat, schedules, sessions, visits, withdrawal
 from companion.services import dashboard as dashboard_service
 from companion.services.errors import ValidationFailed
 
@@ -60,7 +60,9 @@ def dashboard():
     query = request.args.get("q", "")[:32]
     rows = dashboard_service.arrange(rows, sort=sort, tier=tier, query=query)
     return render_template("coordinator/dashboard.html", rows=rows, protocol=protocol, sort=sort, tier=tier,
-                           query=query, sorts=dashboard_service.SORTS)
+                           query=query, sorts=dashboard_service.SORTS,
+                           reminders=heartbeat.scheduler_status(db.session, now=now_utc()),
+                           zone=current_user.user.site.timezone)
 
 
 @blueprint.route("/participants/new", methods=["GET", "POST"])

@@ -15,10 +15,11 @@ from companion.models.core import (
 )
 from companion.models.diary import Alert, CheckIn, DiaryEntry, SteroidDose
 from companion.models.messaging import InboundMessage, Reminder, ReminderPreference
+from companion.models.operations import SchedulerHeartbeat
 from companion.models.workspace import Assessment, DiaryWeekReview
 
 __all__ = [
     "LANGUAGES", "Alert", "AuditEvent", "AuthSession", "CheckIn", "DiaryEntry", "LoginCode", "Participant", "Site",
     "StaffUser", "SteroidDose", "Visit",
-    "InboundMessage", "Reminder", "ReminderPreference", "Assessment", "DiaryWeekReview",
+    "InboundMessage", "Reminder", "ReminderPreference", "Assessment", "DiaryWeekReview", "SchedulerHeartbeat",
 ]

@@ -18,7 +18,7 @@ PUBLIC = {
     "auth.staff_verify": "sign-in",
     "auth.signout": "ends whatever session there is",
     "auth.language": "language choice before sign-in",
-    "auth.healthz": "load balancer check",
+    "health.healthz": "nginx and monitoring: check words only, no personal data (companion/health.py)",
     "auth.index": "redirects to the right home",
     "sms.status": "Twilio webhook: proven by its X-Twilio-Signature (403 without), not by a session",
     "sms.inbound": "Twilio webhook: proven by its X-Twilio-Signature (403 without), not by a session",
