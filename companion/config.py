@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "test", "production")
@@ -33,6 +34,18 @@ def _int(env: dict, name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from exc
+
+
+def _api_base_url(url: str | None) -> str | None:
+    """Twilio's API address is replaced only by HTTPS, or by plain HTTP on this host (a local test double)."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.netloc or not (parts.scheme == "https" or (parts.scheme == "http" and local)):
+        raise ConfigError("TWILIO_API_BASE_URL must be an https:// URL (or http:// on this host), "
+                          f"not {url!r}")
+    return url.rstrip("/")
 
 
 def default_sqlite_url() -> str:
@@ -70,6 +83,7 @@ class Settings:
     twilio_auth_token: str | None
     twilio_from_number: str | None
     twilio_messaging_service_sid: str | None
+    twilio_api_base_url: str | None = None
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> Settings:
@@ -116,6 +130,7 @@ class Settings:
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
             twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,
             twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID") or None,
+            twilio_api_base_url=_api_base_url(env.get("TWILIO_API_BASE_URL") or None),
         )
 
     def flask_config(self) -> dict:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, time
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -29,7 +32,24 @@ def local_datetime(value: datetime | None, zone: str) -> str:
     return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
+@cache
+def static_version(path: str) -> str:
+    """A short hash of a static file's content (read once per process): its URL changes when it does."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return ""
+
+
 def init_app(app: Flask) -> None:
+    @app.url_defaults
+    def version_static_urls(endpoint: str, values: dict) -> None:
+        """``/static/css/app.css?v=<hash>``: nginx caches versioned static URLs for a year (deploy/nginx)."""
+        if endpoint == "static" and "filename" in values and "v" not in values and app.static_folder:
+            version = static_version(str(Path(app.static_folder) / values["filename"]))
+            if version:
+                values["v"] = version
+
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.filters["string_time"] = string_time
     app.jinja_env.filters["string_number"] = string_number

@@ -19,6 +19,7 @@ The exceptions carry codes only: Twilio's messages may quote the phone number. T
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 from companion.sms.errors import SmsBadNumber, SmsError, SmsOptedOut, SmsRejected, SmsTransient, SmsUncertain
 from companion.sms.senders import SendResult
@@ -53,6 +54,26 @@ def _network_error(exc: Exception) -> SmsError:
     return SmsUncertain()
 
 
+def _api_base_client(base_url: str, timeout: float):
+    """A Twilio HTTP client that sends every request meant for ``*.twilio.com`` to ``base_url`` instead.
+
+    For ``TWILIO_API_BASE_URL``: a local stand-in for Twilio (the production-shaped tests) or an egress proxy
+    a hospital network requires. Path, query and body are unchanged, so the real library does the rest.
+    """
+    from twilio.http.http_client import TwilioHttpClient
+
+    base = urlsplit(base_url)
+
+    class ApiBaseHttpClient(TwilioHttpClient):
+        def request(self, method, url, *args, **kwargs):
+            parts = urlsplit(url)
+            if parts.hostname and parts.hostname.endswith("twilio.com"):
+                url = urlunsplit((base.scheme, base.netloc, parts.path, parts.query, parts.fragment))
+            return super().request(method, url, *args, **kwargs)
+
+    return ApiBaseHttpClient(timeout=timeout)
+
+
 @dataclass
 class TwilioSender:
     account_sid: str
@@ -61,6 +82,7 @@ class TwilioSender:
     messaging_service_sid: str | None = None
     http_client: object | None = None
     timeout: float = TIMEOUT_SECONDS
+    api_base_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings, http_client=None) -> TwilioSender:
@@ -74,6 +96,7 @@ class TwilioSender:
             from_number=settings.twilio_from_number,
             messaging_service_sid=settings.twilio_messaging_service_sid,
             http_client=http_client,
+            api_base_url=getattr(settings, "twilio_api_base_url", None),
         )
 
     def _client(self):
@@ -81,7 +104,8 @@ class TwilioSender:
         from twilio.rest import Client
 
         if self.http_client is None:
-            self.http_client = TwilioHttpClient(timeout=self.timeout)
+            self.http_client = (_api_base_client(self.api_base_url, self.timeout) if self.api_base_url
+                                else TwilioHttpClient(timeout=self.timeout))
         return Client(self.account_sid, self.auth_token, http_client=self.http_client)
 
     def send(self, to: str, body: str, *, validity_seconds: int | None = None,

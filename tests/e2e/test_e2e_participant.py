@@ -100,7 +100,7 @@ def test_no_requests_to_other_hosts(signed_in, live_server):
     page.goto(f"{live_server.url}/no-such-page")
 
     requests = signed_in.requests
-    assert any(url.endswith("/static/css/app.css") for url in requests), requests  # the recorder works
+    assert any("/static/css/app.css" in url for url in requests), requests  # the recorder works
     elsewhere = [url for url in requests if urlsplit(url).hostname != "127.0.0.1"]
     assert not elsewhere, f"requests to other hosts: {elsewhere}"
 

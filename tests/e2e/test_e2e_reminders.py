@@ -69,7 +69,7 @@ def test_participant_reminder_settings_on_a_phone_in_chinese(live_server, phone)
     expect(page.locator("main #quiet_start-error")).to_be_visible()
     scan("reminder preferences with an error (zh-CN)", page)
 
-    assert any(url.endswith("/static/css/app.css") for url in requests), "the request recorder works"
+    assert any("/static/css/app.css" in url for url in requests), "the request recorder works"
     assert not other_hosts(requests), f"requests to other hosts: {other_hosts(requests)}"
     scan.assert_clean(["reminder preferences (zh-CN)", "reminder preferences, saved (zh-CN)",
                        "reminder preferences with an error (zh-CN)"])
@@ -103,7 +103,7 @@ def test_coordinator_messages_page(live_server, staff_page, size):
     expect(page.locator("main input[name=reminder_time]")).to_have_value("18:00")
     scan("coordinator messages page, saved", page)
 
-    assert any(url.endswith("/static/css/app.css") for url in requests), "the request recorder works"
+    assert any("/static/css/app.css" in url for url in requests), "the request recorder works"
     assert not other_hosts(requests), f"requests to other hosts: {other_hosts(requests)}"
     scan.assert_clean(["coordinator messages page", "coordinator messages page with errors",
                        "coordinator messages page, saved"])
