@@ -99,7 +99,7 @@ def https_phone(phone):
 
 def test_participant_signs_in_over_https(https_server, https_phone):
     """Fails with `no-referrer`: the phone form came back with "This form has expired"."""
-    participant = https_server.participant(phone="+8613930000001", study_id="E2E-TLS-1")
+    participant = https_server.participant(phone="+8613930000901", study_id="E2E-TLS-1")
     context = https_phone()
     page = context.new_page()
     posts_before = len(https_server.recorder.posts)

@@ -174,13 +174,17 @@ def test_development_starts_with_a_warning_when_it_cannot_compile(make_app, sour
 
 
 def _clone(tmp_path: Path) -> Path:
-    """What a clone holds: the code, templates and static files, and no compiled catalogues."""
+    """What a clone holds: every file git tracks (code, templates, static files, migrations ...), and so no
+    compiled catalogues (*.mo are ignored build output)."""
     clone = tmp_path / "clone"
-    clone.mkdir()
-    shutil.copy(ROOT / "app.py", clone)
-    skip = shutil.ignore_patterns("*.mo", "__pycache__", ".*")
-    for folder in ("companion", "templates", "static"):
-        shutil.copytree(ROOT / folder, clone / folder, ignore=skip)
+    tracked = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                             capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, tracked):
+        source = ROOT / name
+        if source.is_file() and not name.startswith("tests/"):
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    assert not list(clone.glob("companion/translations/*/*/*.mo"))
     return clone
 
 
