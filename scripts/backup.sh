@@ -28,23 +28,11 @@ keep_days=${BACKUP_KEEP_DAYS:-35}
 [[ $keep_days =~ ^[1-9][0-9]{0,4}$ ]] || fail "BACKUP_KEEP_DAYS must be a whole number of days, 1 or more (not '$keep_days')"
 [[ $backup_dir == /* ]] || fail "BACKUP_DIR must be an absolute path (not '$backup_dir')"
 
-# The app's URL forms, as libpq takes them: postgresql+psycopg:// loses its driver name.
-if [[ $database_url =~ ^(postgres|postgresql)\+[A-Za-z0-9_]+://(.*)$ ]]; then
-  database_url="postgresql://${BASH_REMATCH[2]}"
-fi
-[[ $database_url =~ ^postgres(ql)?:// ]] || fail "DATABASE_URL is not a PostgreSQL URL (postgresql://user@host:5432/name)"
-
-# user:password@ -> user@, the password (percent-decoded) to PGPASSWORD: nothing secret on a command line
-# (other users can read those) nor in what this script prints.
-if [[ $database_url =~ ^(postgres(ql)?://)([^:@/?#]*):([^@/?#]*)@(.*)$ ]]; then
-  password=${BASH_REMATCH[4]}
-  database_url="${BASH_REMATCH[1]}${BASH_REMATCH[3]}@${BASH_REMATCH[5]}"
-  password=${password//\\/\\\\}
-  printf -v password '%b' "${password//%/\\x}"
-  export PGPASSWORD="$password"
-  unset password
-fi
-shown_url=$(sed -E 's/([?&]password=)[^&]*/\1***/' <<<"$database_url")
+# libpq's form of the URL, its password to PGPASSWORD (scripts/pg_url.sh)
+# shellcheck source=scripts/pg_url.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/pg_url.sh"
+libpq_url DATABASE_URL "$database_url"
+database_url=$libpq_url
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 name="companion-$stamp.dump"

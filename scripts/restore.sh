@@ -31,21 +31,12 @@ flask=${FLASK:-.venv/bin/flask}
 
 [[ -f $dump && -r $dump ]] || fail "cannot read the dump $dump"
 
-# libpq's form of the URL (no +psycopg), its password to PGPASSWORD (see scripts/backup.sh)
-target=$app_url
-if [[ $target =~ ^(postgres|postgresql)\+[A-Za-z0-9_]+://(.*)$ ]]; then
-  target="postgresql://${BASH_REMATCH[2]}"
-fi
-[[ $target =~ ^postgres(ql)?:// ]] || fail "TARGET_DATABASE_URL is not a PostgreSQL URL (postgresql://user@host:5432/name)"
-if [[ $target =~ ^(postgres(ql)?://)([^:@/?#]*):([^@/?#]*)@(.*)$ ]]; then
-  password=${BASH_REMATCH[4]}
-  target="${BASH_REMATCH[1]}${BASH_REMATCH[3]}@${BASH_REMATCH[5]}"
-  password=${password//\\/\\\\}
-  printf -v password '%b' "${password//%/\\x}"
-  export PGPASSWORD="$password"
-  unset password
-fi
-shown=$(sed -E 's/([?&]password=)[^&]*/\1***/' <<<"$target")
+# libpq's form of the URL, its password to PGPASSWORD (scripts/pg_url.sh)
+# shellcheck source=scripts/pg_url.sh
+. "$root/scripts/pg_url.sh"
+libpq_url TARGET_DATABASE_URL "$app_url"
+target=$libpq_url
+shown=$shown_url
 
 psql_value() {
   psql --no-psqlrc --no-password --quiet --tuples-only --no-align --set=ON_ERROR_STOP=1 \
