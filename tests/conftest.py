@@ -19,6 +19,7 @@ from companion.db import make_engine  # noqa: E402
 from companion.migrate import upgrade  # noqa: E402
 from companion.sms import FakeSender  # noqa: E402
 from tests import factories  # noqa: E402
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 
 def pytest_report_header(config):
@@ -169,3 +170,33 @@ def signin_staff():
         return client
 
     return sign_in
+
+
+# The browser, shared by the e2e tier and the production-shaped tier: one Playwright per test session (a
+# second sync_playwright() inside the first one's event loop is refused).
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium: a missing browser fails in CI and skips elsewhere."""
+    if not os.access(CHROMIUM, os.X_OK):
+        reason = f"{CHROMIUM} is missing: apt-get install chromium (Debian's; never `playwright install`)"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright, chromium):
+    browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()

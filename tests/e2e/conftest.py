@@ -8,7 +8,6 @@ The live server runs in a thread with its own engine, so everything it must see 
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import sync_playwright
 from sqlalchemy import text
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -28,7 +26,6 @@ from companion.migrate import upgrade
 from companion.sms import FakeSender
 from tests import factories
 from tests.conftest import app_config, reset_database
-from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -57,14 +54,8 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def chromium() -> str:
-    """Checked before anything starts: a missing browser fails in CI and skips elsewhere."""
-    if not os.access(CHROMIUM, os.X_OK):
-        reason = f"{CHROMIUM} is missing: apt-get install chromium (Debian's; never `playwright install`)"
-        if os.environ.get("CI"):
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    return CHROMIUM
+def _chromium_first(chromium) -> None:
+    """Checked before anything starts (the ``chromium`` fixture is in tests/conftest.py)."""
 
 
 def _truncate_all(url: str) -> None:
@@ -118,19 +109,6 @@ def live_server(e2e_database_url):
     app = create_app(app_config(e2e_database_url, SERVER_NAME=None, WTF_CSRF_ENABLED=True))
     with serving(app) as port:
         yield LiveServer(url=f"http://127.0.0.1:{port}", app=app)
-
-
-@pytest.fixture(scope="session")
-def playwright():
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright, chromium):
-    browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
 
 
 @pytest.fixture

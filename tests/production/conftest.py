@@ -16,11 +16,9 @@ from pathlib import Path
 import pytest
 import redis
 import requests
-from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
-from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
 from tests.production import stack
 from tests.production.fake_twilio import FakeTwilio
 
@@ -130,40 +128,40 @@ def production(database_url, tmp_path_factory) -> Stack:
     env_file = stack.write_env_file(work / "companion.env", settings)
     values = stack.parse_env_file(env_file)
     twilio = FakeTwilio(ACCOUNT_SID, auth_token, str(cert), twilio_port).start()
-    flask = str(stack.ROOT / ".venv" / "bin" / "flask")
-
-    # README "Deploy": compile the catalogues, migrate, the first accounts
-    stack.run(env_file, [str(stack.ROOT / ".venv" / "bin" / "pybabel"), "-q", "compile", "-d",
-                         "companion/translations"])
-    stack.run(env_file, [flask, "--app", "app", "db", "upgrade"])
-    admin = _staff(env_file, ADMIN_EMAIL, "administrator")
-    coordinator = _staff(env_file, COORDINATOR_EMAIL, "coordinator")
-
     processes: list[stack.Process] = []
-    for name, unit in (("gunicorn", "companion-web.service"), ("scheduler", "companion-scheduler.service")):
-        argv, workdir = stack.unit_command(unit)
-        processes.append(stack.Process(name, stack.with_env_file(env_file, argv), workdir,
-                                       work / "logs" / f"{name}.log").start())
-    site = stack.render_nginx_site(env_file, work / "companion.conf")
-    main_config = stack.nginx_main_config(work, site)
-    checked = stack.subprocess.run([nginx, "-t", "-p", str(work), "-c", str(main_config)], capture_output=True,
-                                   text=True, check=False)
-    assert checked.returncode == 0, f"nginx -t refused the rendered site:\n{checked.stderr}"
-    processes.append(stack.Process("nginx", [nginx, "-p", str(work), "-c", str(main_config), "-g", "daemon off;"],
-                                   work, work / "logs" / "nginx.log").start())
     engine = create_engine(values["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
-    result = Stack(url=values["PUBLIC_URL"], http_url=f"http://localhost:{http_port}", env_file=env_file,
-                   settings=values, cert=cert, twilio=twilio, db=engine, log_dir=work / "logs",
-                   coordinator=coordinator, admin=admin, processes=processes)
+    try:  # whatever fails while starting, nothing is left running
+        flask = str(stack.ROOT / ".venv" / "bin" / "flask")
 
-    def healthy() -> bool:
-        try:
-            return result.get("/healthz").status_code == 200
-        except requests.RequestException:
-            return False
+        # README "Deploy": compile the catalogues, migrate, the first accounts
+        stack.run(env_file, [str(stack.ROOT / ".venv" / "bin" / "pybabel"), "-q", "compile", "-d",
+                             "companion/translations"])
+        stack.run(env_file, [flask, "--app", "app", "db", "upgrade"])
+        admin = _staff(env_file, ADMIN_EMAIL, "administrator")
+        coordinator = _staff(env_file, COORDINATOR_EMAIL, "coordinator")
 
-    try:
-        stack.wait_for(healthy, 90, "GET /healthz through nginx to answer 200", processes)
+        for name, unit in (("gunicorn", "companion-web.service"), ("scheduler", "companion-scheduler.service")):
+            argv, workdir = stack.unit_command(unit)
+            processes.append(stack.Process(name, stack.with_env_file(env_file, argv), workdir,
+                                           work / "logs" / f"{name}.log").start())
+        site = stack.render_nginx_site(env_file, work / "companion.conf")
+        main_config = stack.nginx_main_config(work, site)
+        checked = stack.subprocess.run([nginx, "-t", "-p", str(work), "-c", str(main_config)], capture_output=True,
+                                       text=True, check=False)
+        assert checked.returncode == 0, f"nginx -t refused the rendered site:\n{checked.stderr}"
+        processes.append(stack.Process("nginx", [nginx, "-p", str(work), "-c", str(main_config), "-g", "daemon off;"],
+                                       work, work / "logs" / "nginx.log").start())
+        result = Stack(url=values["PUBLIC_URL"], http_url=f"http://localhost:{http_port}", env_file=env_file,
+                       settings=values, cert=cert, twilio=twilio, db=engine, log_dir=work / "logs",
+                       coordinator=coordinator, admin=admin, processes=processes)
+
+        def healthy() -> bool:
+            try:
+                return result.get("/healthz").status_code == 200
+            except requests.RequestException:
+                return False
+
+        stack.wait_for(healthy, 120, "GET /healthz through nginx to answer 200", processes)
         yield result
     finally:
         for process in reversed(processes):
@@ -172,30 +170,15 @@ def production(database_url, tmp_path_factory) -> Stack:
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def playwright_instance():
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="session")
-def browser(playwright_instance):
-    if not stack.os.access(CHROMIUM, stack.os.X_OK):
-        stack.require("chromium")
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-
-
 @pytest.fixture
-def new_context(browser, playwright_instance):
+def new_context(browser, playwright):
     """``new_context("phone" | "desktop", locale)``: a fresh browser at that size, trusting the test certificate
     (Chromium is told to accept it; everything else about the origin is real HTTPS)."""
     contexts = []
 
     def open_context(size: str, locale: str = "zh-CN"):
         if size == "phone":
-            options = dict(playwright_instance.devices["Pixel 7"])
+            options = dict(playwright.devices["Pixel 7"])
             options.pop("default_browser_type", None)
         else:
             options = {"viewport": {"width": 1366, "height": 900}}
