@@ -5,6 +5,7 @@ Development only: both commands refuse to run with APP_ENV=production.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import click
@@ -66,7 +67,8 @@ def seed_demo() -> None:
         db.session.commit()
         if week:
             _demo_diary(participant, today, now, fever=study_id == "DEMO-003")
-    click.echo("Demo data ready. Sign in at http://127.0.0.1:5000/")
+    address = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}/"
+    click.echo(f"Demo data ready. Sign in at {address} (dev.sh run serves HOST and PORT)")
     click.echo(f"  Coordinator: /staff/signin  email {DEMO_EMAIL}  password '{DEMO_PASSWORD}'")
     click.echo(f"    TOTP secret {user.totp_secret} (add it to an authenticator app,")
     click.echo(f"    or run: flask --app app totp-now --email {DEMO_EMAIL})")

@@ -102,6 +102,13 @@ def test_seed_demo_twice_gives_the_same_data(app, db_session):
     assert counts[0] == 4 and counts[1] == 9
 
 
+def test_seed_demo_names_the_address_dev_sh_serves(app, db_session, monkeypatch):
+    monkeypatch.setenv("PORT", "5077")
+    monkeypatch.delenv("HOST", raising=False)
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0 and "http://127.0.0.1:5077/" in result.output
+
+
 def test_demo_commands_refuse_production(make_app):
     app = make_app(APP_ENV="production", SMS_BACKEND="fake")
     result = app.test_cli_runner().invoke(args=["seed-demo"])
