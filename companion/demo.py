@@ -6,7 +6,9 @@ Development only: both commands refuse to run with APP_ENV=production.
 from __future__ import annotations
 
 import os
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 import pyotp
@@ -71,10 +73,21 @@ def seed_demo() -> None:
     click.echo(f"Demo data ready. Sign in at {address} (dev.sh run serves HOST and PORT)")
     click.echo(f"  Coordinator: /staff/signin  email {DEMO_EMAIL}  password '{DEMO_PASSWORD}'")
     click.echo(f"    TOTP secret {user.totp_secret} (add it to an authenticator app,")
-    click.echo(f"    or run: flask --app app totp-now --email {DEMO_EMAIL})")
-    click.echo("  Participants: /signin with one of these numbers; the code is printed on this console:")
+    click.echo(f"    or run: {_flask_command()} --app app totp-now --email {DEMO_EMAIL})")
+    click.echo("  Participants: /signin with one of these mobile numbers; the code is printed on this console:")
     for study_id, phone, language, week in DEMO_PARTICIPANTS:
         click.echo(f"    {study_id}  {phone}  ({language}, week {week})")
+
+
+def _flask_command() -> str:
+    """The flask of this virtualenv, as a path that works when pasted in the current directory."""
+    flask = Path(sys.prefix) / "bin" / "flask"
+    if not flask.exists():
+        return "flask"
+    try:
+        return "./" + str(flask.relative_to(Path.cwd()))
+    except ValueError:
+        return str(flask)
 
 
 def _demo_diary(participant: Participant, today, now, *, fever: bool) -> None:

@@ -107,6 +107,18 @@ def test_seed_demo_names_the_address_dev_sh_serves(app, db_session, monkeypatch)
     monkeypatch.delenv("HOST", raising=False)
     result = app.test_cli_runner().invoke(args=["seed-demo"])
     assert result.exit_code == 0 and "http://127.0.0.1:5077/" in result.output
+    assert "mobile numbers" in result.output
+
+
+def test_seed_demo_prints_commands_that_work_as_printed(app, db_session):
+    import shlex
+    import subprocess
+
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    line = next(line for line in result.output.splitlines() if "totp-now" in line)
+    command = shlex.split(line.split("or run: ", 1)[1].rstrip(")"))
+    assert command[0] != "flask", "a bare flask only works in an activated virtualenv"
+    assert subprocess.run([command[0], "--version"], capture_output=True, check=False).returncode == 0
 
 
 def test_demo_commands_refuse_production(make_app):
