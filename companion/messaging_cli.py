@@ -11,6 +11,19 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 
+# The twilio library logs every request and response (about 11 lines per SMS) at INFO; our own one line per
+# send (companion.services.dispatch: reminder id and outcome) is enough.
+QUIET_LIBRARIES = ("twilio.http_client",)
+
+
+def configure_logging() -> None:
+    """INFO for our own loggers, WARNING for the chatty libraries of QUIET_LIBRARIES."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
@@ -18,8 +31,7 @@ def scheduler_command() -> None:
     for the same database refuses to start (companion/scheduler_lock.py)."""
     from companion import scheduler, scheduler_lock
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     app = current_app._get_current_object()  # noqa: SLF001 - the real app, for the job runner
     unreachable = ("cannot use the database ({}): is it running, and migrated (flask --app app db upgrade)? "
                    "The scheduler did not start")
@@ -57,6 +69,8 @@ def _record_cron_beat() -> None:
 def dispatch_once(plan: bool) -> None:
     """Send what is due now, once (for cron: every minute; two passes at once are safe)."""
     from companion import scheduler
+
+    configure_logging()
 
     app = current_app._get_current_object()  # noqa: SLF001
     if plan:

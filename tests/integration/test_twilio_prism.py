@@ -8,6 +8,7 @@ skip with a message, except in CI (CI set), where they fail.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -134,3 +135,28 @@ def test_prism_really_checks_requests_against_the_spec(prism):
     with pytest.raises(TwilioRestException):
         client.messages.create(to="+8613912345678", body="x", from_="+15017122661", validity_period="soon")
     assert http.statuses == [422]
+
+
+@pytest.fixture
+def scheduler_logging():
+    """The logging the scheduler and dispatch-once set up, undone afterwards."""
+    from companion import messaging_cli
+
+    levels = {name: logging.getLogger(name).level for name in messaging_cli.QUIET_LIBRARIES}
+    messaging_cli.configure_logging()
+    yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+def test_one_log_line_per_send_not_the_librarys_request_dump(prism, db_session, site, caplog, scheduler_logging):
+    person = factories.enrolled(db_session, site, day1=date(2026, 3, 2), now=datetime(2026, 3, 2, 1, tzinfo=UTC))
+    http = MockTwilioHttpClient(prism)
+    sender = TwilioSender(ACCOUNT, "any-token", from_number="+15017122661", http_client=http)
+    caplog.set_level(logging.INFO)
+    stats = dispatch.dispatch_due(db_session, sender, now=datetime(2026, 3, 14, 11, 0, tzinfo=UTC))
+    assert stats.sent == 1 and http.statuses == [201]
+    assert [r.name for r in caplog.records if r.name.startswith("twilio")] == []
+    sends = [r.getMessage() for r in caplog.records if r.name == "companion.services.dispatch" and "sent (" in r.getMessage()]
+    assert len(sends) == 1 and sends[0].startswith("reminder ")
+    assert person.phone_e164 not in caplog.text
