@@ -26,20 +26,25 @@ def _messages() -> dict[int, str]:
     }
 
 
-def _respond(code: int, message: str, errors: dict | None = None):
+# Headers of an HTTP error that the client needs to act on (405: which methods; 429/503: when to come back).
+KEPT_HEADERS = ("Allow", "Retry-After")
+
+
+def _respond(code: int, message: str, errors: dict | None = None, headers: list | None = None):
     if request.path.startswith("/api/"):
         body = {"code": code, "message": message}
         if errors:
             body["errors"] = errors
-        return jsonify(body), code
-    return render_template("error.html", code=code, message=message), code
+        return jsonify(body), code, headers or []
+    return render_template("error.html", code=code, message=message), code, headers or []
 
 
 def handle_http(exc: HTTPException):
     code = exc.code or 500
     data = getattr(exc, "data", None) or {}
     errors = data.get("errors") or data.get("messages")  # flask-smorest abort() / webargs validation
-    return _respond(code, _messages().get(code, exc.description or ""), errors)
+    headers = [(name, value) for name, value in exc.get_headers() if name in KEPT_HEADERS]
+    return _respond(code, _messages().get(code, exc.description or ""), errors, headers)
 
 
 def handle_csrf(exc: CSRFError):
