@@ -163,6 +163,8 @@ SETTINGS: tuple[Setting, ...] = (
             "the site's public address (Twilio's webhook signatures are checked against it)"),
 )
 
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
 
 def read(setting: Setting, env: dict, production: bool) -> Any:
     """One setting's value: its text read by its parser, or its default when the variable is absent or empty."""
@@ -208,7 +210,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
-        production = read(SETTINGS[0], env, production=False) == "production"
+        production = read(BY_NAME["APP_ENV"], env, production=False) == "production"
         values = {setting.field: read(setting, env, production) for setting in SETTINGS}
         if production:
             for setting in SETTINGS:
