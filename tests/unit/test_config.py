@@ -95,6 +95,14 @@ def test_the_readme_configuration_table_is_the_generated_one():
         assert f"| `{setting.name}` |" in script["table"]()
 
 
+def test_the_table_script_rewrites_only_the_marked_section():
+    script = runpy.run_path(str(ROOT / "scripts" / "settings_table.py"))
+    stale = f"# Title\n\nbefore\n{script['START']}\n| old | table |\n{script['END']}\nafter\n"
+    rewritten = script["with_table"](stale)
+    assert rewritten == f"# Title\n\nbefore\n{script['START']}\n{script['table']()}{script['END']}\nafter\n"
+    assert script["with_table"](rewritten) == rewritten
+
+
 def test_the_environment_template_lists_exactly_the_declared_settings_in_its_app_section():
     template = (ROOT / "deploy" / "companion.env.example").read_text()
     app_section = re.search(r"^# --- the app .*?$(.*?)^# ---", template, re.S | re.M).group(1)
