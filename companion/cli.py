@@ -46,11 +46,18 @@ def db_upgrade(revision: str) -> None:
 @click.command("create-coordinator")
 @with_appcontext
 @click.option("--email", required=True)
-@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (for scripts) instead of asking.")
 @click.option("--role", default="coordinator", type=click.Choice(staff.ROLES), show_default=True)
 def create_coordinator(email: str, password_stdin: bool, role: str) -> None:
-    """Create a coordinator (or another staff role) of the site; prints the TOTP secret and URI once."""
-    password = sys.stdin.readline().rstrip("\r\n")
+    """Create a coordinator (or another staff role) of the site; prints the TOTP secret and URI once.
+
+    The password is asked for twice, not shown; with --password-stdin it is read from standard input.
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         new = staff.create_coordinator(db.session, email=email, password=password, site=_site(), now=now_utc(),
                                        role=role)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -59,7 +60,7 @@ def test_correcting_an_earlier_day_needs_a_reason(db_session, person):
     today = DAY1 + timedelta(days=20)
     yesterday = today - timedelta(days=1)
     _save(db_session, person, today, yesterday)
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed, match="^reason: Give a reason for this change.$") as caught:
         _save(db_session, person, today, yesterday, fatigue=5)
     assert "reason" in caught.value.errors
     corrected = _save(db_session, person, today, yesterday, fatigue=5, reason="tapped the wrong number").record
@@ -72,20 +73,26 @@ def test_late_entries_are_marked_and_limited(db_session, person):
     today = DAY1 + timedelta(days=20)
     assert _save(db_session, person, today, today - timedelta(days=3)).record.late is True
     assert _save(db_session, person, today).record.late is False
-    for day in (today - timedelta(days=4), today + timedelta(days=1)):
-        with pytest.raises(ValidationFailed) as caught:
+    for day, message in ((today - timedelta(days=4), "Entries can be added up to 3 days late; please tell the study"),
+                         (today + timedelta(days=1), "You cannot log a day that has not happened yet.")):
+        with pytest.raises(ValidationFailed, match=f"^local_date: {message}") as caught:
             _save(db_session, person, today, day)
         assert "local_date" in caught.value.errors
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("fatigue", 11), ("fatigue", -1), ("fatigue", "3.5"), ("fatigue", True), ("joint_pain", None),
-    ("temperature_c", "45"), ("temperature_c", "hot"), ("note", "x" * 501), ("note", "<script>alert(1)</script>"),
-    ("note", "right\u202eto-left"), ("note", "zero\u200bwidth"), ("symptoms", ["not_a_symptom"]),
-    ("symptoms", "new_rash"),
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("fatigue", 11, "Choose a number from 0 to 10."), ("fatigue", -1, "Choose a number from 0 to 10."),
+    ("fatigue", "3.5", "Choose a number from 0 to 10."), ("fatigue", True, "Choose a number from 0 to 10."),
+    ("joint_pain", None, "Choose a number from 0 to 10."),
+    ("temperature_c", "45", "Enter a number from 34.0 to 43.0."), ("temperature_c", "hot", "Enter a number."),
+    ("note", "x" * 501, "Keep this under 500 characters."),
+    ("note", "<script>alert(1)</script>", "The text cannot contain HTML or code."),
+    ("note", "right\u202eto-left", "The text contains invisible or control characters; please retype it."),
+    ("note", "zero\u200bwidth", "The text contains invisible or control characters; please retype it."),
+    ("symptoms", ["not_a_symptom"], "Unknown symptom."), ("symptoms", "new_rash", "Unknown symptom."),
 ])
-def test_bad_input_saves_nothing(db_session, person, field, value):
-    with pytest.raises(ValidationFailed) as caught:
+def test_bad_input_saves_nothing(db_session, person, field, value, message):
+    with pytest.raises(ValidationFailed, match=f"^{field}: {re.escape(message)}$") as caught:
         _save(db_session, person, DAY1 + timedelta(days=20), **{field: value})
     assert field in caught.value.errors
     assert _count(db_session, DiaryEntry) == 0 and _count(db_session, Alert) == 0
@@ -146,13 +153,13 @@ def test_same_as_yesterday_copies_the_doses(db_session, person):
                                         late_days=3)
     assert [(c.drug, c.dose_mg) for c in copies] == [("prednisone_acetate", Decimal("10.00")),
                                                       ("hydrocortisone", Decimal("10.00"))]
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="^drug: Today already has doses; add or correct them one by one.$"):
         steroids.same_as_yesterday(db_session, person, actor=_actor(person), today=today, now=now_utc(),
                                    late_days=3)
 
 
 def test_unknown_drug_is_refused(db_session, person):
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed, match="^drug: Choose a medicine from the list.$") as caught:
         _dose(db_session, person, DAY1 + timedelta(days=20), drug="aspirin")
     assert "drug" in caught.value.errors and _count(db_session, SteroidDose) == 0
 
@@ -196,14 +203,14 @@ def test_post_infusion_check_in_only_in_the_7_days_after(db_session, person):
     saved = _check_in(db_session, person, DAY1 + timedelta(days=7), "post_infusion", answers | {"nausea": 2})
     assert saved.record.visit_id == person.visits[0].id
     assert db_session.scalars(select(Alert.rule)).all() == ["reaction"]
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="^kind: This check-in is for the 7 days after an infusion.$"):
         _check_in(db_session, person, DAY1 + timedelta(days=8), "post_infusion", answers)
     assert _count(db_session, CheckIn) == 1
 
 
 def test_check_in_with_a_missing_answer_saves_nothing(db_session, person):
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="^answers: Please answer every question.$"):
         _check_in(db_session, person, DAY1 + timedelta(days=20), "phq2", {"phq1": 1})
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="^phq2: Choose a number from 0 to 3.$"):
         _check_in(db_session, person, DAY1 + timedelta(days=20), "phq2", {"phq1": 1, "phq2": 4})
     assert _count(db_session, CheckIn) == 0

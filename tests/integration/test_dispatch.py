@@ -155,14 +155,14 @@ class DiesAfterSending(FakeSender):
         result = super().send(to, body, **options)
         if self.die:
             self.die = False
-            raise Killed
+            raise Killed("the process died after sending, before recording")
         return result
 
 
 def test_killed_between_sending_and_recording_nothing_lost_nothing_twice(db_session, site, person):
     other = factories.enrolled(db_session, site, day1=DAY1, now=ENROLLED)
     sender = DiesAfterSending()
-    with pytest.raises(Killed):
+    with pytest.raises(Killed, match="after sending, before recording"):
         run(db_session, sender, D2)
     db_session.rollback()
     assert len(sender.outbox) == 1
@@ -197,7 +197,8 @@ def test_preferences_change_moves_unsent_reminders_and_keeps_keys(db_session, pe
 def test_staff_changes_need_a_reason(db_session, person):
     from companion.services.errors import ValidationFailed
 
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed, match="^reminder_time: Enter a time as HH:MM, for example 19:00.; "
+                                               "reason: Give a reason for this change.$") as caught:
         reminders.change_preferences(db_session, person, {"reminder_time": "25:00"},
                                      actor=audit.Actor("staff", 1, person.site_id), now=ENROLLED)
     assert set(caught.value.errors) == {"reminder_time", "reason"}

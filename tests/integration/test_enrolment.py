@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -51,19 +52,20 @@ def test_reading_a_gives_an_eighth_infusion(db_session, site):
     assert sum(v.infusion for v in participant.visits) == 8 and participant.protocol_reading == "A"
 
 
-@pytest.mark.parametrize(("field", "value", "error_key"), [
-    ("phone", "12345", "phone_e164"),
-    ("phone", "+86 10 6915 6114", "phone_e164"),  # a landline cannot receive SMS
-    ("study_id", "bad id!", "study_id"),
-    ("weight_kg", "abc", "weight_kg"),
-    ("weight_kg", "250", "weight_kg"),
-    ("day1", "2026-02-30", "day1"),
-    ("day1", "2029-01-01", "day1"),
-    ("language", "fr", "language"),
-    ("timezone", "Mars/Olympus", "timezone"),
+@pytest.mark.parametrize(("field", "value", "error_key", "message"), [
+    ("phone", "12345", "phone_e164", "This is not a valid phone number."),
+    ("phone", "+86 10 6915 6114", "phone_e164",  # a landline cannot receive SMS
+     "This number cannot receive text messages; enter a mobile number."),
+    ("study_id", "bad id!", "study_id", "Study ID: 2-32 letters, digits or hyphens."),
+    ("weight_kg", "abc", "weight_kg", "Weight must be a number in kilograms."),
+    ("weight_kg", "250", "weight_kg", "Weight must be between 30 and 200 kg."),
+    ("day1", "2026-02-30", "day1", "Enter a date as YYYY-MM-DD."),
+    ("day1", "2029-01-01", "day1", "Day 1 must lie within a year of today."),
+    ("language", "fr", "language", "Language must be zh-CN or en."),
+    ("timezone", "Mars/Olympus", "timezone", "Unknown time zone; use a name such as Asia/Shanghai."),
 ])
-def test_bad_input_is_refused_and_nothing_is_saved(db_session, site, field, value, error_key):
-    with pytest.raises(ValidationFailed) as caught:
+def test_bad_input_is_refused_and_nothing_is_saved(db_session, site, field, value, error_key, message):
+    with pytest.raises(ValidationFailed, match=f"^{error_key}: {re.escape(message)}$") as caught:
         _enrol(db_session, site, **{field: value})
     assert error_key in caught.value.errors
     assert db_session.scalar(select(func.count(Participant.id))) == 0
@@ -72,10 +74,10 @@ def test_bad_input_is_refused_and_nothing_is_saved(db_session, site, field, valu
 
 def test_study_id_and_number_are_unique(db_session, site):
     _enrol(db_session, site)
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed, match="^study_id: This study ID is enrolled already.$") as caught:
         _enrol(db_session, site, study_id="pumch-01", phone="+8613800138001")
     assert "study_id" in caught.value.errors
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed, match="^phone_e164: Another participant has this phone number.$") as caught:
         _enrol(db_session, site, study_id="PUMCH-02")
     assert "phone_e164" in caught.value.errors
 
@@ -93,10 +95,15 @@ def test_moving_a_visit_keeps_later_targets_and_is_audited(db_session, site):
     assert event.changes == {"planned_date": ["2026-03-30", "2026-04-03"]}
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "x" * 501, "ok\u202eevil", "zero\u200bwidth"])
-def test_a_visit_change_needs_a_clean_reason(db_session, site, reason):
+@pytest.mark.parametrize(("reason", "message"), [
+    ("", "Give a reason for this change."), ("   ", "Give a reason for this change."),
+    ("x" * 501, "Keep the reason under 500 characters."),
+    ("ok\u202eevil", "The reason contains invisible or control characters."),
+    ("zero\u200bwidth", "The reason contains invisible or control characters."),
+])
+def test_a_visit_change_needs_a_clean_reason(db_session, site, reason, message):
     participant = _enrol(db_session, site)
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed, match=f"^reason: {re.escape(message)}$") as caught:
         visits.record_actual(db_session, participant.visits[0], "2026-03-02", reason, actor=audit.CLI,
                              now=now_utc(), today=date(2026, 3, 5))
     assert "reason" in caught.value.errors
@@ -106,7 +113,7 @@ def test_a_visit_change_needs_a_clean_reason(db_session, site, reason):
 
 def test_a_visit_cannot_have_taken_place_in_the_future(db_session, site):
     participant = _enrol(db_session, site)
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed, match="^date: A visit cannot have taken place in the future.$") as caught:
         visits.record_actual(db_session, participant.visits[0], TODAY + timedelta(days=1), "typo", actor=audit.CLI,
                              now=now_utc(), today=TODAY)
     assert "date" in caught.value.errors
@@ -128,9 +135,9 @@ def test_audit_rows_cannot_be_changed_or_deleted(db_session, site):
     _enrol(db_session, site)
     event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.enrol"))
     event.reason = "rewritten"
-    with pytest.raises(audit.AuditTrailIsAppendOnly):
+    with pytest.raises(audit.AuditTrailIsAppendOnly, match="audit events are never changed or deleted"):
         db_session.flush()
     db_session.rollback()
     db_session.delete(db_session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.enrol")))
-    with pytest.raises(audit.AuditTrailIsAppendOnly):
+    with pytest.raises(audit.AuditTrailIsAppendOnly, match="audit events are never changed or deleted"):
         db_session.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -56,21 +57,28 @@ def refused() -> requests.ConnectionError:
     return requests.ConnectionError(MaxRetryError(None, "/", NewConnectionError(None, "refused")))
 
 
-@pytest.mark.parametrize(("answer", "expected", "code"), [
-    (error(400, 21610, "Attempt to send to unsubscribed recipient"), SmsOptedOut, 21610),
-    (error(400, 21211, f"The 'To' number {NUMBER} is not a valid phone number."), SmsBadNumber, 21211),
-    (error(400, 21614, f"'To' number {NUMBER} is not a mobile number"), SmsBadNumber, 21614),
-    (error(429, 20429, "Too Many Requests"), SmsTransient, 20429),
-    (error(500, 20500, "Internal Server Error"), SmsTransient, 20500),
-    (error(503, 20503, "Service Unavailable"), SmsTransient, 20503),
-    (error(400, 21602, "Message body is required."), SmsRejected, 21602),
-    (requests.ConnectTimeout("connect timed out"), SmsTransient, None),
-    (refused(), SmsTransient, None),
-    (requests.ReadTimeout("read timed out"), SmsUncertain, None),
-    (requests.ConnectionError("Connection aborted: RemoteDisconnected"), SmsUncertain, None),
+UNCERTAIN = "no answer after sending; the message may have been accepted (code None, HTTP None)"
+
+
+@pytest.mark.parametrize(("answer", "expected", "code", "message"), [
+    (error(400, 21610, "Attempt to send to unsubscribed recipient"), SmsOptedOut, 21610,
+     "recipient has opted out (code 21610, HTTP 400)"),
+    (error(400, 21211, f"The 'To' number {NUMBER} is not a valid phone number."), SmsBadNumber, 21211,
+     "number cannot receive SMS (code 21211, HTTP 400)"),
+    (error(400, 21614, f"'To' number {NUMBER} is not a mobile number"), SmsBadNumber, 21614,
+     "number cannot receive SMS (code 21614, HTTP 400)"),
+    (error(429, 20429, "Too Many Requests"), SmsTransient, 20429, "provider unavailable (code 20429, HTTP 429)"),
+    (error(500, 20500, "Internal Server Error"), SmsTransient, 20500, "provider unavailable (code 20500, HTTP 500)"),
+    (error(503, 20503, "Service Unavailable"), SmsTransient, 20503, "provider unavailable (code 20503, HTTP 503)"),
+    (error(400, 21602, "Message body is required."), SmsRejected, 21602,
+     "the provider refused the message (code 21602, HTTP 400)"),
+    (requests.ConnectTimeout("connect timed out"), SmsTransient, None, "provider unavailable (code None, HTTP None)"),
+    (refused(), SmsTransient, None, "provider unavailable (code None, HTTP None)"),
+    (requests.ReadTimeout("read timed out"), SmsUncertain, None, UNCERTAIN),
+    (requests.ConnectionError("Connection aborted: RemoteDisconnected"), SmsUncertain, None, UNCERTAIN),
 ])
-def test_error_classification(answer, expected, code):
-    with pytest.raises(expected) as caught:
+def test_error_classification(answer, expected, code, message):
+    with pytest.raises(expected, match=f"^{re.escape(message)}$") as caught:
         sender(answer).send(NUMBER, "text", validity_seconds=600)
     assert caught.value.code == code
     assert NUMBER not in str(caught.value) and caught.value.__cause__ is None

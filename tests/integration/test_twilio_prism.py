@@ -132,7 +132,7 @@ def test_prism_really_checks_requests_against_the_spec(prism):
 
     http = MockTwilioHttpClient(prism)
     client = Client(ACCOUNT, "any-token", http_client=http)
-    with pytest.raises(TwilioRestException):
+    with pytest.raises(TwilioRestException, match="HTTP 422 error"):
         client.messages.create(to="+8613912345678", body="x", from_="+15017122661", validity_period="soon")
     assert http.statuses == [422]
 

@@ -63,7 +63,7 @@ def test_prednisone_comes_from_the_diary_unless_corrected_with_a_reason(db_sessi
                  actor=audit.Actor("participant", person.id), today=visit.target_date, now=now_utc(), late_days=3)
     from_diary = _assess(db_session, person, visit, prednisone_mg="")
     assert from_diary.prednisone_mg == Decimal("10.00") and from_diary.lldas_criteria[3]["met"] is False
-    with pytest.raises(ValidationFailed) as caught:
+    with pytest.raises(ValidationFailed, match="^prednisone_reason: Give a reason for this change.$") as caught:
         _assess(db_session, person, visit, prednisone_mg="5", reason="re-scored")
     assert "prednisone_reason" in caught.value.errors
     corrected = _assess(db_session, person, visit, prednisone_mg="5", prednisone_reason="tablets miscounted",
@@ -73,7 +73,7 @@ def test_prednisone_comes_from_the_diary_unless_corrected_with_a_reason(db_sessi
 
 def test_reassessment_needs_a_reason_and_keeps_the_first(db_session, person):
     first = _assess(db_session, person, person.visits[-1])
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="^reason: Give a reason for this change.$"):
         _assess(db_session, person, person.visits[-1], pga="2")
     second = _assess(db_session, person, person.visits[-1], pga="2", reason="PGA entered wrong")
     db_session.refresh(first)
@@ -88,10 +88,15 @@ def test_infusion_visit_gets_dose_and_vials(db_session, person):
     assert saved.vials == {"400": 0, "120": 5}
 
 
-@pytest.mark.parametrize(("field", "value"), [("pga", "4"), ("variant", "SLEDAI"), ("descriptors", ("nope",)),
-                                              ("assessed_on", "2099-01-01"), ("immunosuppressants", {"aspirin": "1"})])
-def test_bad_assessment_input_saves_nothing(db_session, person, field, value):
-    with pytest.raises(ValidationFailed):
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("pga", "4", "^pga: Enter a number from 0 to 3.$"),
+    ("variant", "SLEDAI", "^variant: Choose the variant that was scored.$"),
+    ("descriptors", ("nope",), "^descriptors: Unknown SLEDAI-2K descriptor.$"),
+    ("assessed_on", "2099-01-01", "^local_date: An assessment cannot be in the future.$"),
+    ("immunosuppressants", {"aspirin": "1"}, "^immunosuppressants: Unknown immunosuppressant.$"),
+])
+def test_bad_assessment_input_saves_nothing(db_session, person, field, value, message):
+    with pytest.raises(ValidationFailed, match=message):
         _assess(db_session, person, person.visits[-1], **{field: value})
     assert assessments.current_for_visit(db_session, person.visits[-1]) is None
 
@@ -111,7 +116,7 @@ def test_acknowledging_an_alert_records_who_when_and_what(db_session, person, co
     alert = alerts.raise_alert(db_session, participant_id=person.id, tier="RED", rule="self_harm",
                                source_type="check_ins", source_id=1, now=now_utc())
     db_session.commit()
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="^note: Give a reason for this change.$"):
         alerts.acknowledge(db_session, alert, note=" ", actor=staff, now=now_utc())
     alerts.acknowledge(db_session, alert, note="called the participant; safe", actor=staff, now=now_utc())
     assert alert.acknowledged_by_id == coordinator.user.id and alert.action_note == "called the participant; safe"
@@ -141,9 +146,9 @@ def test_week_sign_off_once_per_week(db_session, person, coordinator):
     staff = audit.Actor("staff", coordinator.user.id, person.site_id)
     monday = TODAY - timedelta(days=TODAY.weekday())
     review.sign_off(db_session, person, monday, note="reviewed", actor=staff, now=now_utc(), today=TODAY)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match="^week: This week is signed off already.$"):
         review.sign_off(db_session, person, monday, note=None, actor=staff, now=now_utc(), today=TODAY)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(ValidationFailed, match=r"^week: Choose a week that has begun \(weeks start on Monday\).$"):
         review.sign_off(db_session, person, monday + timedelta(days=1), note=None, actor=staff, now=now_utc(),
                         today=TODAY)
     weeks = review.weeks(db_session, person, today=TODAY, count=2)

@@ -9,7 +9,7 @@ import runpy
 
 import pytest
 
-from companion.config import ROOT
+from companion.config import ROOT, SETTINGS
 from tests.production import stack
 
 pytestmark = pytest.mark.production
@@ -21,7 +21,7 @@ def _names(pattern: str, *paths) -> set[str]:
 
 def test_the_environment_template_lists_every_setting_the_app_and_the_deploy_files_read():
     template = set(stack.parse_env_file(stack.ENV_TEMPLATE))
-    app = _names(r'(?:env\.get\(|_int\(env, )"([A-Z][A-Z0-9_]+)"', ROOT / "companion" / "config.py")
+    app = {setting.name for setting in SETTINGS}
     gunicorn = _names(r'(?:environ\.get\(|_int\()"([A-Z][A-Z0-9_]+)"', stack.DEPLOY / "gunicorn.conf.py")
     nginx = set(re.search(r"envsubst '([^']+)'", stack.NGINX_TEMPLATE.read_text()).group(1).replace("$", "").split())
     backup = _names(r"\$\{([A-Z][A-Z0-9_]+)[:}]", ROOT / "scripts" / "backup.sh") - {"DATABASE_URL"}

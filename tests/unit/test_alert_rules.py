@@ -58,7 +58,7 @@ def test_fever_boundary():
     assert rules(diary_findings([], D("38.0"), None)) == [("AMBER", "fever")]
     assert rules(diary_findings([], D("38"), None)) == [("AMBER", "fever")]
     assert rules(diary_findings([], D("39.4"), None)) == [("AMBER", "fever")]
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="temperature must be a Decimal, not float"):
         diary_findings([], 38.5, None)
 
 
@@ -85,7 +85,7 @@ def test_no_duplicates_and_red_first():
 
 
 def test_unknown_symptom_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"unknown symptom keys: \['sneezing'\]"):
         diary_findings(["sneezing"], None, None)
 
 
@@ -122,10 +122,15 @@ def test_red_before_amber_in_a_reaction():
         ("RED", "anaphylaxis"), ("AMBER", "reaction")]
 
 
-@pytest.mark.parametrize("answers", [{"nausea": 5}, {"nausea": -1}, {"nausea": "2"}, {"nausea": True},
-                                     {"sneezing": 1}])
-def test_invalid_reaction_answers(answers):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("answers", "message"), [
+    ({"nausea": 5}, r"nausea: severity must be an integer 0-4 \(got 5\)"),
+    ({"nausea": -1}, r"nausea: severity must be an integer 0-4 \(got -1\)"),
+    ({"nausea": "2"}, r"nausea: severity must be an integer 0-4 \(got '2'\)"),
+    ({"nausea": True}, r"nausea: severity must be an integer 0-4 \(got True\)"),
+    ({"sneezing": 1}, r"unknown reaction items: \['sneezing'\]"),
+])
+def test_invalid_reaction_answers(answers, message):
+    with pytest.raises(ValueError, match=message):
         reaction_findings(answers, 1)
 
 
@@ -156,13 +161,13 @@ def test_phq9_self_harm_and_moderate_red_first():
 
 
 def test_phq_input_is_checked():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"phq9 total 0 does not match the answers \(sum 1\)"):
         phq_findings("phq9", phq9(0, 0, 0, 0, 0, 0, 0, 0, 1), 0)  # total disagrees with the answers
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"kind must be one of \('phq2', 'phq9'\) \(got 'gad7'\)"):
         phq_findings("gad7", {"phq1": 1, "phq2": 2}, 3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"phq1: answer must be an integer 0-3 \(got 4\)"):
         phq_findings("phq2", {"phq1": 4, "phq2": 0}, 4)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"answers do not match the questionnaire: missing \['phq3', 'phq4', "):
         phq_findings("phq9", {"phq1": 1, "phq2": 2}, 3)  # a PHQ-2 is not a PHQ-9
 
 
@@ -205,5 +210,5 @@ def test_missed_steroid_entries_only_for_daily_loggers_and_custom_gap():
     assert missed_steroid_findings(None, date(2026, 3, 10), usual_daily=False) == []
     assert missed_steroid_findings(date(2026, 3, 8), date(2026, 3, 10), True, gap_days=1) != []
     assert missed_steroid_findings(date(2026, 3, 9), date(2026, 3, 10), True, gap_days=1) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"gap_days must be >= 1 \(got 0\)"):
         missed_steroid_findings(None, date(2026, 3, 10), True, gap_days=0)

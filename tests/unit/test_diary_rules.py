@@ -71,7 +71,7 @@ def test_day_status_across_a_month_end_and_other_late_limits():
     assert day_status(date(2026, 2, 27), date(2026, 3, 3), 3) == "too_old"
     assert day_status(date(2026, 3, 9), TODAY, 0) == "too_old"
     assert day_status(date(2026, 3, 3), TODAY, 7) == "late"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"late_days must be >= 0 \(got -1\)"):
         day_status(TODAY, TODAY, -1)
 
 

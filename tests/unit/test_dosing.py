@@ -37,9 +37,15 @@ def test_dose_is_10_mg_per_kg_to_a_tenth(weight, expected):
     assert str(dose) == expected
 
 
-@pytest.mark.parametrize("weight", [D(0), D("-45"), D("NaN"), 45.0, True])
-def test_bad_weight(weight):
-    with pytest.raises((TypeError, ValueError)):
+@pytest.mark.parametrize(("weight", "message"), [
+    (D(0), r"weight_kg must be > 0 \(got 0\)"),
+    (D("-45"), r"weight_kg must be > 0 \(got -45\)"),
+    (D("NaN"), r"weight_kg must be a finite number \(got NaN\)"),
+    (45.0, "weight_kg must be a Decimal or int, not float"),
+    (True, "weight_kg must be a Decimal or int, not bool"),
+])
+def test_bad_weight(weight, message):
+    with pytest.raises((TypeError, ValueError), match=message):
         infusion_dose_mg(weight)
 
 
@@ -87,11 +93,16 @@ def test_whole_trial_range_covers_the_dose():
         assert total - dose < 120  # small vials alone always waste less than one small vial
 
 
-@pytest.mark.parametrize("dose", [D(0), D(-1), D("Infinity"), 450.0])
-def test_bad_dose(dose):
-    with pytest.raises((TypeError, ValueError)):
+@pytest.mark.parametrize(("dose", "message"), [
+    (D(0), r"dose_mg must be > 0 \(got 0\)"),
+    (D(-1), r"dose_mg must be > 0 \(got -1\)"),
+    (D("Infinity"), r"dose_mg must be a finite number \(got Infinity\)"),
+    (450.0, "dose_mg must be a Decimal or int, not float"),
+])
+def test_bad_dose(dose, message):
+    with pytest.raises((TypeError, ValueError), match=message):
         vials_for(dose)
-    with pytest.raises((TypeError, ValueError)):
+    with pytest.raises((TypeError, ValueError), match=message):
         volume_ml(dose)
 
 

@@ -154,19 +154,20 @@ def test_published_maxima_and_names():
         assert _met(replace(BASE, immunosuppressants={key: maximum + D("0.01")}))[5] is False, key
 
 
-@pytest.mark.parametrize(("change", "error"), [
-    ({"pga": D("-0.1")}, ValueError),
-    ({"pga": D("3.01")}, ValueError),
-    ({"pga": 1.0}, TypeError),
-    ({"prednisone_mg": 5.0}, TypeError),
-    ({"prednisone_mg": D("-1")}, ValueError),
-    ({"prednisone_mg": D("NaN")}, ValueError),
-    ({"immunosuppressants": {"methotrexate": 15.0}}, TypeError),
-    ({"sledai_present": frozenset({"nephritis"})}, ValueError),
-    ({"previous_present": frozenset({"nephritis"})}, ValueError),
+@pytest.mark.parametrize(("change", "error", "message"), [
+    ({"pga": D("-0.1")}, ValueError, r"pga must be a finite number >= 0 \(got -0.1\)"),
+    ({"pga": D("3.01")}, ValueError, r"pga must be between 0 and 3 \(got 3.01\)"),
+    ({"pga": 1.0}, TypeError, "pga must be a Decimal or int, not float"),
+    ({"prednisone_mg": 5.0}, TypeError, "prednisone_mg must be a Decimal or int, not float"),
+    ({"prednisone_mg": D("-1")}, ValueError, r"prednisone_mg must be a finite number >= 0 \(got -1\)"),
+    ({"prednisone_mg": D("NaN")}, ValueError, r"prednisone_mg must be a finite number >= 0 \(got NaN\)"),
+    ({"immunosuppressants": {"methotrexate": 15.0}}, TypeError,
+     r"immunosuppressants\['methotrexate'\] must be a Decimal or int, not float"),
+    ({"sledai_present": frozenset({"nephritis"})}, ValueError, "unknown SLEDAI-2K descriptors: nephritis"),
+    ({"previous_present": frozenset({"nephritis"})}, ValueError, "unknown SLEDAI-2K descriptors: nephritis"),
 ])
-def test_invalid_input(change, error):
-    with pytest.raises(error):
+def test_invalid_input(change, error, message):
+    with pytest.raises(error, match=message):
         replace(BASE, **change)
 
 

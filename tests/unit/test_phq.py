@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -41,7 +42,7 @@ def test_totals():
 
 @pytest.mark.parametrize("bad", [4, -1, "2", True, False, 1.0, None])
 def test_invalid_answer_values_are_refused(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"^phq2: answer must be an integer 0-3 \(got {re.escape(repr(bad))}\)$"):
         total({"phq1": 1, "phq2": bad}, phq.PHQ2_ITEMS)
 
 
@@ -52,7 +53,7 @@ def test_missing_or_extra_items_are_refused():
         total({"phq1": 1, "phq2": 1, "phq3": 0}, phq.PHQ2_ITEMS)
     nine = answers9(0, 0, 0, 0, 0, 0, 0, 0, 0)
     del nine["phq9"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"missing \['phq9'\], unexpected \[\]"):
         total(nine, phq.PHQ9_ITEMS)
 
 
@@ -67,11 +68,11 @@ def test_item9():
     assert phq9_item9_positive(answers9(3, 3, 3, 3, 3, 3, 3, 3, 0)) is False
     assert phq9_item9_positive(answers9(0, 0, 0, 0, 0, 0, 0, 0, 1)) is True
     assert phq9_item9_positive({"phq9": 3}) is True
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="phq9: required"):
         phq9_item9_positive({"phq1": 1})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"phq9: answer must be an integer 0-3 \(got True\)"):
         phq9_item9_positive({"phq9": True})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"phq9: answer must be an integer 0-3 \(got 4\)"):
         phq9_item9_positive({"phq9": 4})
 
 

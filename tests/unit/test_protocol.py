@@ -42,7 +42,7 @@ def valid_data() -> dict[str, Any]:
 
 
 def errors_of(data: dict[str, Any], reading: str | None = None) -> list[str]:
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(ProtocolError, match=r"^[\w.\[\]]+: \S") as caught:  # every error names its place
         parse_protocol(data, reading)
     return caught.value.errors
 
@@ -83,7 +83,7 @@ def test_with_reading_switches_both_ways():
 
 
 def test_with_reading_unknown_name():
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(ProtocolError, match=r"^reading: must be one of A, B \(got 'C'\)$") as caught:
         parse_protocol(valid_data()).with_reading("C")
     assert caught.value.errors[0].startswith("reading: must be one of A, B")
 
@@ -218,7 +218,7 @@ def test_all_errors_are_collected_and_joined():
     data["reading"] = "C"
     data["visit_time"] = "8am"
     data["window_days"] = 30
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(ProtocolError, match="window_days: must be an integer between 0 and 14; visit_time: ") as caught:
         parse_protocol(data)
     errors = caught.value.errors
     assert "visits[0].day: must be an integer >= 1" in errors
@@ -251,7 +251,7 @@ def test_shipped_labels_do_not_name_drug_or_disease():
 def test_toml_syntax_error_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     (tmp_path / "broken.toml").write_text('id = "X\nwindow_days = 3\n', encoding="utf-8")
     monkeypatch.setattr(protocols, "PROTOCOL_DIR", tmp_path)
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(ProtocolError, match="^broken.toml: invalid TOML") as caught:
         load_protocol("broken")
     assert caught.value.errors[0].startswith("broken.toml: invalid TOML")
 
@@ -259,7 +259,7 @@ def test_toml_syntax_error_names_the_file(tmp_path: Path, monkeypatch: pytest.Mo
 def test_validation_errors_are_prefixed_with_the_file_name(tmp_path: Path):
     path = tmp_path / "partial.toml"
     path.write_text('id = "X"\nwindow_days = 3\n', encoding="utf-8")
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(ProtocolError, match="^partial.toml: title: required; partial.toml: version: ") as caught:
         load_protocol_file(path)
     assert "partial.toml: title: required" in caught.value.errors
     assert all(error.startswith("partial.toml: ") for error in caught.value.errors)
@@ -291,7 +291,8 @@ def test_lldas_settings_are_validated():
     data["lldas"] = {"cyclophosphamide_counts": True}
     assert parse_protocol(data).lldas.cyclophosphamide_allowed is True
     data["lldas"] = {"cyclophosphamide_counts": "yes", "steroids_count": True}
-    with _pytest.raises(ProtocolError) as caught:
+    with _pytest.raises(ProtocolError, match="lldas.cyclophosphamide_counts: must be true or false; "
+                                             "lldas.steroids_count: unknown key") as caught:
         parse_protocol(data)
     assert "lldas.cyclophosphamide_counts: must be true or false" in caught.value.errors
     assert any(e.startswith("lldas.steroids_count: unknown key") for e in caught.value.errors)

@@ -90,7 +90,7 @@ def test_unknown_descriptor_is_named():
         score({"rash", "nephritis"})
     with pytest.raises(ValueError, match="nephritis"):
         major_organ_activity({"nephritis"})
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="present must be a collection of descriptor keys, not a single string"):
         score("rash")
 
 

@@ -73,21 +73,31 @@ def test_proportion():
     assert proportion(1, 3) == pytest.approx(1 / 3)
 
 
-@pytest.mark.parametrize(("x", "n"), [(0, 0), (1, 0), (-1, 16), (17, 16), (0, -1)])
-def test_invalid_counts(x, n):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(("x", "n", "message"), [
+    (0, 0, r"n must be >= 1 \(got 0\)"),
+    (1, 0, r"n must be >= 1 \(got 0\)"),
+    (-1, 16, r"successes must be between 0 and n = 16 \(got -1\)"),
+    (17, 16, r"successes must be between 0 and n = 16 \(got 17\)"),
+    (0, -1, r"n must be >= 1 \(got -1\)"),
+])
+def test_invalid_counts(x, n, message):
+    with pytest.raises(ValueError, match=message):
         clopper_pearson(x, n)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=message):
         proportion(x, n)
 
 
 @pytest.mark.parametrize("confidence", [0.0, 1.0, -0.5, 95])
 def test_invalid_confidence(confidence):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=rf"confidence must be strictly between 0 and 1 \(got {confidence!r}\)"):
         clopper_pearson(8, 16, confidence)
 
 
-@pytest.mark.parametrize(("x", "n"), [(8.0, 16), (8, 16.0), (True, 16)])
-def test_counts_must_be_ints(x, n):
-    with pytest.raises(TypeError):
+@pytest.mark.parametrize(("x", "n", "message"), [
+    (8.0, 16, "successes must be an int, not float"),
+    (8, 16.0, "n must be an int, not float"),
+    (True, 16, "successes must be an int, not bool"),
+])
+def test_counts_must_be_ints(x, n, message):
+    with pytest.raises(TypeError, match=message):
         clopper_pearson(x, n)

@@ -75,11 +75,11 @@ def test_rounding_is_half_up():
 def test_unknown_drug_and_bad_amounts():
     with pytest.raises(KeyError, match="betamethasone"):
         prednisone_equivalent("betamethasone", D("1"))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="^mg must be a Decimal or int, not float"):
         prednisone_equivalent("prednisone", 5.0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^mg must not be negative \(got -5\)"):
         prednisone_equivalent("prednisone", D("-5"))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^mg must be a finite number \(got NaN\)"):
         prednisone_equivalent("prednisone", D("NaN"))
 
 
@@ -95,14 +95,21 @@ def test_dose_from_tablets(strength, tablets, expected):
     assert dose_mg(D(strength), tablets) == D(expected)
 
 
-@pytest.mark.parametrize("tablets", [0, D("0.25"), D("1.3"), D("-1"), 1.5, True])
-def test_tablets_must_be_positive_half_steps(tablets):
-    with pytest.raises((ValueError, TypeError)):
+@pytest.mark.parametrize(("tablets", "message"), [
+    (0, r"tablets must be > 0 in steps of 0.5 \(got 0\)"),
+    (D("0.25"), r"tablets must be > 0 in steps of 0.5 \(got 0.25\)"),
+    (D("1.3"), r"tablets must be > 0 in steps of 0.5 \(got 1.3\)"),
+    (D("-1"), r"tablets must not be negative \(got -1\)"),
+    (1.5, "tablets must be a Decimal or int, not float"),
+    (True, "tablets must be a Decimal or int, not bool"),
+])
+def test_tablets_must_be_positive_half_steps(tablets, message):
+    with pytest.raises((ValueError, TypeError), match=message):
         dose_mg(D("5"), tablets)
 
 
 def test_zero_strength_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="strength_mg must be > 0"):
         dose_mg(D("0"), 1)
 
 
@@ -130,7 +137,7 @@ def test_daily_sum_with_a_half_tablet():
 
 
 def test_daily_sum_unknown_drug():
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="unknown steroid 'budesonide'; known: prednisone, "):
         daily_equivalent([("prednisone", D("5")), ("budesonide", D("3"))])
 
 

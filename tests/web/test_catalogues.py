@@ -150,7 +150,8 @@ def test_a_compile_that_fails_half_way_leaves_the_old_catalogue_whole(make_app, 
 
 def test_production_refuses_to_start_without_catalogues_it_cannot_make(make_app, sources, read_only):
     read_only(sources)
-    with pytest.raises(ConfigError) as raised:
+    with pytest.raises(ConfigError, match="^compiled translation catalogues are missing or out of date and could "
+                                          "not be made here") as raised:
         make_app(APP_ENV="production", BABEL_TRANSLATION_DIRECTORIES=str(sources))
     message = str(raised.value)
     assert f"pybabel compile -d {sources}" in message

@@ -8,6 +8,7 @@ import pyotp
 from sqlalchemy import select
 
 from companion.models import AuditEvent, Participant, StaffUser
+from companion.passwords import verify_password
 
 
 def test_create_coordinator_prints_the_totp_secret(app, db_session):
@@ -28,6 +29,33 @@ def test_create_coordinator_refuses_a_common_password(app, db_session):
     assert "too common" in result.output
     assert db_session.scalar(select(StaffUser).where(StaffUser.email == "x@example.org")) is None
 
+
+
+def test_create_coordinator_without_password_stdin_asks_twice_and_hides_the_password(app, db_session):
+    result = app.test_cli_runner().invoke(args=["create-coordinator", "--email", "ask@example.org"],
+                                          input="a long enough passphrase\na long enough passphrase\n")
+    assert result.exit_code == 0, result.output
+    assert "Password:" in result.output and "Repeat for confirmation:" in result.output
+    assert "a long enough passphrase" not in result.output
+    user = db_session.scalar(select(StaffUser).where(StaffUser.email == "ask@example.org"))
+    assert user is not None and user.password_hash.startswith("$argon2id$")
+
+
+def test_create_coordinator_refuses_a_password_confirmed_differently(app, db_session):
+    result = app.test_cli_runner().invoke(args=["create-coordinator", "--email", "typo@example.org"],
+                                          input="a long enough passphrase\na long enough passphrasf\n")
+    assert result.exit_code != 0
+    assert "do not match" in result.output
+    assert db_session.scalar(select(StaffUser).where(StaffUser.email == "typo@example.org")) is None
+
+
+def test_create_coordinator_with_password_stdin_reads_only_the_first_line(app, db_session):
+    result = app.test_cli_runner().invoke(args=["create-coordinator", "--email", "pipe@example.org",
+                                                "--password-stdin"], input="a long enough passphrase\nignored\n")
+    assert result.exit_code == 0, result.output
+    assert "Password:" not in result.output
+    user = db_session.scalar(select(StaffUser).where(StaffUser.email == "pipe@example.org"))
+    assert verify_password(user.password_hash, "a long enough passphrase")
 
 def test_enrol_from_the_command_line(app, db_session):
     result = app.test_cli_runner().invoke(args=[

@@ -107,7 +107,7 @@ def test_a_scheduler_without_a_usable_database_says_so(tmp_path):
 def test_the_postgresql_lock_is_one_per_database_and_lost_with_its_connection(postgres_url):
     first = SchedulerLock(postgres_url, str(ROOT / "instance"))
     try:
-        with pytest.raises(AlreadyRunning):
+        with pytest.raises(AlreadyRunning, match="another reminder scheduler is already running for this database"):
             SchedulerLock(postgres_url, str(ROOT / "instance"))
         assert first.held()
         engine = create_engine(postgres_url)
