@@ -23,7 +23,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from companion.domain import sledai
-from companion.domain.steroids import LLDAS_MAX_MG, within_lldas_steroid
+from companion.domain.steroid_table import LLDAS_MAX_MG, within_lldas_steroid
 
 SLEDAI_MAX = 4  # criterion 1
 PGA_MAX = Decimal(1)  # criterion 3

@@ -54,7 +54,7 @@ class ReminderPreference(Base):
 
 
 class Reminder(Base):
-    """One planned SMS reminder; the key is stable across re-planning (companion.domain.reminders)."""
+    """One planned SMS reminder; the key is stable across re-planning (companion.domain.reminder_plan)."""
 
     __tablename__ = "reminders"
     __table_args__ = (
@@ -66,7 +66,7 @@ class Reminder(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     #: e.g. "v:w4:20260310:d1" or "d:20260310"
     key: Mapped[str] = mapped_column(String(64))
-    #: companion.domain.reminders.KINDS
+    #: companion.domain.reminder_plan.KINDS
     kind: Mapped[str] = mapped_column(String(16))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
     #: the visit's day or the diary day the reminder is about

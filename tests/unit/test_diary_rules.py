@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from companion.domain import diary
-from companion.domain.diary import (
+from companion.domain import diary_rules
+from companion.domain.diary_rules import (
     check_note,
     check_reactions,
     check_scores,
@@ -24,34 +24,34 @@ TODAY = date(2026, 3, 10)
 
 
 def test_symptom_items_in_the_diary_order():
-    assert [item.key for item in diary.SYMPTOMS] == [
+    assert [item.key for item in diary_rules.SYMPTOMS] == [
         "new_rash", "mouth_sores", "hair_loss", "swollen_joints", "chest_pain_breathing", "breathless",
         "foamy_urine_swelling", "burning_urination", "productive_cough", "hot_painful_skin", "severe_headache",
         "neuro",
     ]
-    by_key = {item.key: item for item in diary.SYMPTOMS}
+    by_key = {item.key: item for item in diary_rules.SYMPTOMS}
     assert by_key["new_rash"].en == "New rash, itch or hives"
     assert by_key["new_rash"].zh == "新出现的皮疹、瘙痒或荨麻疹"
     assert by_key["neuro"].en == "Confusion, weakness, or a change in vision, speech or walking"
-    assert all(item.en and item.zh and item.zh != item.en for item in diary.SYMPTOMS)
+    assert all(item.en and item.zh and item.zh != item.en for item in diary_rules.SYMPTOMS)
 
 
 def test_reaction_items_and_severity_scale():
-    assert [item.key for item in diary.REACTION_ITEMS] == [
+    assert [item.key for item in diary_rules.REACTION_ITEMS] == [
         "itching", "hives_rash", "face_swelling", "breathless_wheeze", "dizzy_faint", "nausea", "headache",
         "muscle_pain", "fatigue",
     ]
-    assert {i.key: i.en for i in diary.REACTION_ITEMS}["face_swelling"] == "Swelling of face, lips or tongue"
-    assert diary.SEVERITY == ((0, "None", "无"), (1, "Mild", "轻度"), (2, "Moderate", "中度"), (3, "Severe", "重度"),
-                              (4, "Very severe", "极重度"))
-    assert all(item.zh for item in diary.REACTION_ITEMS)
+    assert {i.key: i.en for i in diary_rules.REACTION_ITEMS}["face_swelling"] == "Swelling of face, lips or tongue"
+    assert diary_rules.SEVERITY == ((0, "None", "无"), (1, "Mild", "轻度"), (2, "Moderate", "中度"),
+                                    (3, "Severe", "重度"), (4, "Very severe", "极重度"))
+    assert all(item.zh for item in diary_rules.REACTION_ITEMS)
 
 
 def test_ranges():
-    assert (diary.SCORE_MIN, diary.SCORE_MAX) == (0, 10)
-    assert (diary.TEMPERATURE_MIN, diary.TEMPERATURE_MAX) == (Decimal("34.0"), Decimal("43.0"))
-    assert diary.NOTE_MAX_LENGTH == 500
-    assert diary.DEFAULT_LATE_DAYS == 3
+    assert (diary_rules.SCORE_MIN, diary_rules.SCORE_MAX) == (0, 10)
+    assert (diary_rules.TEMPERATURE_MIN, diary_rules.TEMPERATURE_MAX) == (Decimal("34.0"), Decimal("43.0"))
+    assert diary_rules.NOTE_MAX_LENGTH == 500
+    assert diary_rules.DEFAULT_LATE_DAYS == 3
 
 
 @pytest.mark.parametrize(("local_date", "expected"), [

@@ -1,4 +1,4 @@
-"""The reminder plan (companion.domain.reminders): times, quiet hours, zones with and without daylight
+"""The reminder plan (companion.domain.reminder_plan): times, quiet hours, zones with and without daylight
 saving, moved and finished visits, diary nudges, stable keys, and decisions at dispatch time."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from companion.domain.reminders import (
+from companion.domain.reminder_plan import (
     DIARY,
     VISIT_D0,
     VISIT_D1,
