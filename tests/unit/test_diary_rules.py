@@ -12,10 +12,6 @@ import pytest
 
 from companion.domain import diary_rules
 from companion.domain.diary_rules import (
-    check_note,
-    check_reactions,
-    check_scores,
-    check_symptoms,
     day_status,
     post_infusion_day,
 )
@@ -95,45 +91,3 @@ def test_post_infusion_day_takes_the_most_recent_infusion():
     assert post_infusion_day(infusions, date(2026, 3, 6)) == (date(2026, 3, 5), 1)
     assert post_infusion_day(iter(infusions), date(2026, 3, 12)) == (date(2026, 3, 5), 7)
     assert post_infusion_day([], date(2026, 3, 6)) is None
-
-
-def test_scores_in_range_pass():
-    assert check_scores(0, 10, None) == []
-    assert check_scores(10, 0, Decimal("34.0")) == []
-    assert check_scores(5, 5, Decimal("43.0")) == []
-
-
-@pytest.mark.parametrize(("fatigue", "joint_pain", "temperature", "expected"), [
-    (11, 5, None, ["fatigue_range"]),
-    (-1, 5, None, ["fatigue_range"]),
-    (5, 11, None, ["joint_pain_range"]),
-    (5, -1, None, ["joint_pain_range"]),
-    (True, 5, None, ["fatigue_range"]),
-    ("5", 5, None, ["fatigue_range"]),
-    (5.0, 5, None, ["fatigue_range"]),
-    (None, None, None, ["fatigue_missing", "joint_pain_missing"]),
-    (5, 5, Decimal("33.9"), ["temperature_range"]),
-    (5, 5, Decimal("43.1"), ["temperature_range"]),
-    (5, 5, 38.0, ["temperature_range"]),
-    (5, 5, Decimal("NaN"), ["temperature_range"]),
-    (5, 5, "38.0", ["temperature_range"]),
-    (11, 11, Decimal("50"), ["fatigue_range", "joint_pain_range", "temperature_range"]),
-])
-def test_scores_out_of_range(fatigue, joint_pain, temperature, expected):
-    assert check_scores(fatigue, joint_pain, temperature) == expected
-
-
-def test_symptoms_note_and_reactions_checks():
-    assert check_symptoms(["new_rash", "neuro"]) == []
-    assert check_symptoms(["new_rash", "itching"]) == ["symptom_unknown"]
-    assert check_note(None) == []
-    assert check_note("x" * 500) == []
-    assert check_note("x" * 501) == ["note_too_long"]
-    complete = {key: 0 for key in ("itching", "hives_rash", "face_swelling", "breathless_wheeze", "dizzy_faint",
-                                   "nausea", "headache", "muscle_pain", "fatigue")}
-    assert check_reactions(complete) == []
-    assert check_reactions({**complete, "itching": 4}) == []
-    assert check_reactions({**complete, "itching": 5}) == ["reaction_range"]
-    assert check_reactions({**complete, "itching": True}) == ["reaction_range"]
-    assert check_reactions({**complete, "sneezing": 1}) == ["reaction_unknown"]
-    assert check_reactions({k: v for k, v in complete.items() if k != "fatigue"}) == ["reaction_missing"]
