@@ -40,8 +40,10 @@ def preferences_for(session: Session, participant: Participant) -> ReminderPrefe
     """The participant's settings row, created with the defaults the first time it is needed."""
     row = session.scalar(select(ReminderPreference).where(ReminderPreference.participant_id == participant.id))
     if row is None:
-        row = ReminderPreference(participant_id=participant.id, reminder_time=time(19, 0), morning_time=time(7, 30),
-                                 quiet_start=time(21, 0), quiet_end=time(8, 0))
+        defaults = reminder_plan.DEFAULT_PREFERENCES
+        row = ReminderPreference(participant_id=participant.id, reminder_time=defaults.reminder_time,
+                                 morning_time=defaults.morning_time, quiet_start=defaults.quiet_start,
+                                 quiet_end=defaults.quiet_end)
         session.add(row)
         session.flush()
     return row
