@@ -53,7 +53,7 @@ def recent_infusion(session: Session, participant: Participant, today: date) -> 
     """The infusion whose days 1-7 after it include today, and which of those days it is."""
     visits = list(session.scalars(select(Visit).where(Visit.participant_id == participant.id,
                                                       Visit.infusion.is_(True))))
-    by_date = {v.actual_date or v.scheduled_date: v for v in visits if (v.actual_date or v.scheduled_date) <= today}
+    by_date = {v.effective_date: v for v in visits if v.effective_date <= today}
     found = diary_rules.post_infusion_day(by_date, today)
     return (by_date[found[0]], found[1]) if found else None
 
@@ -107,7 +107,7 @@ def correct(session: Session, participant: Participant, record_id: int, raw_answ
     reason = reason_for(raw_reason, required=current.local_date < today)
     if current.kind == "post_infusion":
         visit = session.get(Visit, current.visit_id)
-        days_after = (current.local_date - (visit.actual_date or visit.scheduled_date)).days
+        days_after = (current.local_date - visit.effective_date).days
         total, findings = sum(answers.values()), alert_rules.reaction_findings(answers, days_after)
     else:
         total = phq.total(answers, phq.PHQ2_ITEMS if current.kind == "phq2" else phq.PHQ9_ITEMS)

@@ -75,7 +75,7 @@ def _clean(raw: DiaryInput, today: date, late_days: int) -> dict:
 def infusion_days_ago(session: Session, participant: Participant, on: date) -> int | None:
     """Days since the latest infusion given (or planned) on or before ``on``."""
     visits = session.scalars(select(Visit).where(Visit.participant_id == participant.id, Visit.infusion.is_(True)))
-    dates = [v.actual_date or v.scheduled_date for v in visits]
+    dates = [v.effective_date for v in visits]
     past = [d for d in dates if d <= on]
     return (on - max(past)).days if past else None
 
