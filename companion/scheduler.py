@@ -1,5 +1,5 @@
 """The scheduler process: ``flask --app app scheduler``. Exactly one runs (it holds the lock of
-companion.scheduler_lock); web processes never start one. It records a heartbeat (companion.domain.heartbeat)
+companion.scheduler_lock); web processes never start one. It records a heartbeat (companion.domain.heartbeat_rules)
 at start and every 30 s, read by ``GET /healthz`` and by the staff pages' "reminders not running" banner.
 
 APScheduler 3.x (RELIABILITY-SECURITY.md, "Scheduler and reminders"): its job store cannot be shared by
@@ -20,7 +20,7 @@ from datetime import UTC
 
 from flask import Flask
 
-from companion.domain.heartbeat import BEAT_EVERY
+from companion.domain.heartbeat_rules import BEAT_EVERY
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ JOBS = (
     JobSpec("escalate-alerts", "cron", {"second": 30}, misfire_grace_time=50),
     # hourly: alerts about what did not happen (missed infusions, steroid gaps) and the weekly digest
     JobSpec("sweep-alerts", "cron", {"minute": 17}, misfire_grace_time=30 * 60),
-    # every 30 s: "alive" for /healthz and the staff banner (stale after 3 minutes, companion.domain.heartbeat);
+    # every 30 s: "alive" for /healthz and the staff banner (stale after 3 minutes, companion.domain.heartbeat_rules);
     # a beat more than 20 s late is dropped, the next one is due anyway
     JobSpec("scheduler-heartbeat", "interval", {"seconds": int(BEAT_EVERY.total_seconds())}, misfire_grace_time=20),
 )

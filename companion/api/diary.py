@@ -14,7 +14,7 @@ from flask_smorest import Blueprint, abort
 from companion.api import diary_schemas as s
 from companion.auth.access import participant_api
 from companion.db import db, now_utc
-from companion.domain import steroids as table
+from companion.domain import steroid_table
 from companion.models import CheckIn, DiaryEntry, SteroidDose
 from companion.services import audit, checkins, diary, records, schedules, steroids
 from companion.services.errors import ValidationFailed
@@ -41,7 +41,7 @@ def _out(saved) -> tuple[object, int]:
     row = saved.record
     row.urgent = saved.urgent
     if isinstance(row, SteroidDose):
-        row.prednisone_equivalent_mg = table.prednisone_equivalent(row.drug, row.dose_mg)
+        row.prednisone_equivalent_mg = steroid_table.prednisone_equivalent(row.drug, row.dose_mg)
     return row, 201 if saved.created else 200
 
 
@@ -52,7 +52,7 @@ def _listing(model, args):
     for row in rows:
         row.urgent = False
         if isinstance(row, SteroidDose):
-            row.prednisone_equivalent_mg = table.prednisone_equivalent(row.drug, row.dose_mg)
+            row.prednisone_equivalent_mg = steroid_table.prednisone_equivalent(row.drug, row.dose_mg)
     return rows
 
 

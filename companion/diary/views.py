@@ -12,9 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from companion.auth.access import participant_required
 from companion.db import db, now_utc
-from companion.domain import diary as items
-from companion.domain import phq
-from companion.domain import steroids as steroid_table
+from companion.domain import diary_rules, phq, steroid_table
 from companion.services import audit, checkins, diary, schedules, steroids, trends
 from companion.services.errors import ValidationFailed
 
@@ -45,7 +43,7 @@ def _day_from_query(today: date) -> date:
         day = date.fromisoformat(raw)
     except ValueError:
         abort(400)
-    if items.day_status(day, today, _late_days()) in ("future", "too_old"):
+    if diary_rules.day_status(day, today, _late_days()) in ("future", "too_old"):
         abort(400)
     return day
 
@@ -90,7 +88,7 @@ def _diary_page(day: date, *, errors=None, values=None, dose_errors=None, status
         day_arg=None if day == today else day.isoformat(),
         yesterday_doses=bool(steroids.doses_on(db.session, me, today - timedelta(days=1))),
         dose_errors=dose_errors or {}, doses=steroids.doses_on(db.session, me, day),
-        equivalent=steroids.daily_equivalent(db.session, me, day), symptoms=items.SYMPTOMS,
+        equivalent=steroids.daily_equivalent(db.session, me, day), symptoms=diary_rules.SYMPTOMS,
         drugs=steroid_table.DRUGS.values(), late_days=_late_days(), form=FlaskForm(),
         earlier_days=[today - timedelta(days=n) for n in range(1, _late_days() + 1)],
     ), status
@@ -181,7 +179,7 @@ def void_dose(record_id: int):
 def _check_in_page(kind: str, *, errors=None, status: int = 200):
     questions, top = checkins._items(kind)
     recent = checkins.recent_infusion(db.session, _me(), _today()) if kind == "post_infusion" else None
-    options = items.SEVERITY if kind == "post_infusion" else phq.ANSWERS
+    options = diary_rules.SEVERITY if kind == "post_infusion" else phq.ANSWERS
     return render_template("diary/check_in.html", kind=kind, questions=questions, options=options, top=top,
                            recent=recent, errors=errors or {}, stem=(phq.STEM_EN, phq.STEM_ZH)), status
 

@@ -14,8 +14,6 @@ from math import ceil
 
 MG_PER_KG = 10
 VIALS_MG = (400, 120)  # largest first
-CONCENTRATION_MG_PER_ML = 80  # after reconstitution
-DILUTION_ML = 250  # final infusion bag volume
 _TENTH = Fraction(1, 10)
 
 
@@ -58,8 +56,3 @@ def vials_for(dose_mg: Decimal) -> dict[int, int]:
         if best_key is None or key < best_key:
             best, best_key = (n_large, n_small), key
     return {large: best[0], small: best[1]}
-
-
-def volume_ml(dose_mg: Decimal) -> Decimal:
-    """Volume of reconstituted solution to draw: ``dose_mg`` / 80 mg/mL, rounded half-up to 0.1 mL (450 -> 5.6)."""
-    return _round1(_exact(dose_mg, "dose_mg") / CONCENTRATION_MG_PER_ML)

@@ -23,7 +23,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from companion.domain import sledai
-from companion.domain.steroids import LLDAS_MAX_MG, within_lldas_steroid
+from companion.domain.steroid_table import LLDAS_MAX_MG, within_lldas_steroid
 
 SLEDAI_MAX = 4  # criterion 1
 PGA_MAX = Decimal(1)  # criterion 3
@@ -93,7 +93,7 @@ def parse_settings(raw: object, errors: list[str]) -> LldasSettings:
     if not isinstance(raw, Mapping):
         errors.append("lldas: must be a table")
         return DEFAULT_SETTINGS
-    values = {}
+    values: dict[str, bool] = {}
     for key, value in raw.items():
         if key not in SETTING_KEYS:
             errors.append(f"lldas.{key}: unknown key (allowed: {', '.join(SETTING_KEYS)})")
@@ -101,7 +101,10 @@ def parse_settings(raw: object, errors: list[str]) -> LldasSettings:
             errors.append(f"lldas.{key}: must be true or false")
         else:
             values[SETTING_KEYS[key]] = value
-    return LldasSettings(**values)
+    return LldasSettings(
+        cyclophosphamide_allowed=values.get("cyclophosphamide_allowed", DEFAULT_SETTINGS.cyclophosphamide_allowed),
+        study_drug_allowed=values.get("study_drug_allowed", DEFAULT_SETTINGS.study_drug_allowed),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from companion.domain.alerts import AMBER, INFO, Finding
+from companion.domain.alert_rules import AMBER, INFO, Finding
 from companion.domain.schedule import MISSED, OUTSIDE_WINDOW, TOO_SOON, VisitStatus
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
-from companion.domain.diary import Item
+from companion.domain.diary_rules import Item
 
 STEM_EN = "Over the last 2 weeks, how often have you been bothered by any of the following problems?"
 STEM_ZH = "在过去的两周里，你生活中以下症状出现的频率有多少？"

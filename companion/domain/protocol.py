@@ -112,36 +112,43 @@ def _resolve(
     return tuple(replace(v, infusion=v.day in infusion_days, loading=v.day in loading) for v in ordered)
 
 
-def _fail(errors: list[str], message: str) -> None:
-    errors.append(message)  # returns None: "value if ok else _fail(...)" reads as one line
-
-
 def _check_int(value: Any, path: str, errors: list[str], low: int, high: int | None = None) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and value >= low and (high is None or value <= high):
         return value
     bound = f">= {low}" if high is None else f"between {low} and {high}"
-    return _fail(errors, f"{path}: must be an integer {bound}")
+    errors.append(f"{path}: must be an integer {bound}")
+    return None
 
 
 def _check_text(value: Any, path: str, errors: list[str]) -> str | None:
-    return value if isinstance(value, str) and value.strip() else _fail(errors, f"{path}: must be a non-empty string")
+    if isinstance(value, str) and value.strip():
+        return value
+    errors.append(f"{path}: must be a non-empty string")
+    return None
 
 
 def _check_bool(value: Any, path: str, errors: list[str]) -> bool | None:
-    return value if isinstance(value, bool) else _fail(errors, f"{path}: must be true or false")
+    if isinstance(value, bool):
+        return value
+    errors.append(f"{path}: must be true or false")
+    return None
 
 
 def _check_time(value: Any, path: str, errors: list[str]) -> time | None:
     match = _TIME_RE.match(value) if isinstance(value, str) else None
     if match and int(match[1]) <= 23 and int(match[2]) <= 59:
         return time(int(match[1]), int(match[2]))
-    return _fail(errors, f'{path}: must be a time "HH:MM" between 00:00 and 23:59')
+    errors.append(f'{path}: must be a time "HH:MM" between 00:00 and 23:59')
+    return None
 
 
 def _check_days(value: Any, path: str, errors: list[str]) -> tuple[int, ...] | None:
     if not isinstance(value, list):
-        return _fail(errors, f"{path}: must be an array of study days")
-    return tuple(_check_int(day, f"{path}[{i}]", errors, 1) for i, day in enumerate(value))
+        errors.append(f"{path}: must be an array of study days")
+        return None
+    checked = [_check_int(day, f"{path}[{i}]", errors, 1) for i, day in enumerate(value)]  # every bad day reported
+    days = tuple(day for day in checked if day is not None)
+    return days if len(days) == len(checked) else None
 
 
 def _take(

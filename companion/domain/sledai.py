@@ -84,10 +84,3 @@ def major_organ_activity(present: Collection[str]) -> tuple[str, ...]:
     """
     active = {d.organ for d in _descriptors(present)}
     return tuple(organ for organ in ORGANS if organ in active)
-
-
-def check_variant(variant: str) -> str:
-    """``variant`` if it is one of ``VARIANTS`` (DOMAIN.md section 4: record which was scored), else ValueError."""
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {VARIANTS} (got {variant!r})")
-    return variant

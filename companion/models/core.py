@@ -123,6 +123,11 @@ class Visit(Base):
     def scheduled_date(self) -> date:
         return self.planned_date or self.target_date
 
+    @property
+    def effective_date(self) -> date:
+        """The day the visit took place, else the day it is scheduled for (what "the visit's date" means)."""
+        return self.actual_date or self.scheduled_date
+
 
 class AuthSession(Base):
     """A signed-in session, held on the server so that sign-out and "lost phone" really end it."""

@@ -60,7 +60,7 @@ class DiaryEntry(VersionedRecord, Base):
     joint_pain: Mapped[int] = mapped_column(Integer)
     #: degrees Celsius, only when unwell
     temperature_c: Mapped[Decimal | None] = mapped_column(Numeric(3, 1))
-    #: yes/no items answered yes, by key (companion.domain.diary.SYMPTOMS)
+    #: yes/no items answered yes, by key (companion.domain.diary_rules.SYMPTOMS)
     symptoms: Mapped[list] = mapped_column(JSON, default=list)
     note: Mapped[str | None] = mapped_column(Text)
 
@@ -74,7 +74,7 @@ class SteroidDose(VersionedRecord, Base):
         Index("ix_steroid_doses_participant_day", "participant_id", "local_date"),
     )
 
-    #: key in companion.domain.steroids.DRUGS
+    #: key in companion.domain.steroid_table.DRUGS
     drug: Mapped[str] = mapped_column(String(32))
     strength_mg: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     tablets: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
@@ -109,7 +109,7 @@ class Alert(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     #: "RED", "AMBER" or "INFO"
     tier: Mapped[str] = mapped_column(String(8))
-    #: the rule's key, e.g. "phq9_item9" (companion.domain.alerts)
+    #: the rule's key, e.g. "phq9_item9" (companion.domain.alert_rules)
     rule: Mapped[str] = mapped_column(String(48))
     #: the record that raised it: table name and id (e.g. "check_ins", 12)
     source_type: Mapped[str] = mapped_column(String(32))

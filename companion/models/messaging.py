@@ -14,6 +14,7 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Time, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column
 
 from companion.db import Base, UTCDateTime, now_utc
+from companion.domain.reminder_plan import DEFAULT_PREFERENCES
 
 PENDING = "pending"
 CLAIMED = "claimed"
@@ -37,12 +38,12 @@ class ReminderPreference(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), unique=True)
     #: local time of the reminders 2 days and 1 day before a visit
-    reminder_time: Mapped[time] = mapped_column(Time, default=time(19, 0))
+    reminder_time: Mapped[time] = mapped_column(Time, default=DEFAULT_PREFERENCES.reminder_time)
     #: local time of the reminder on the morning of a visit
-    morning_time: Mapped[time] = mapped_column(Time, default=time(7, 30))
+    morning_time: Mapped[time] = mapped_column(Time, default=DEFAULT_PREFERENCES.morning_time)
     #: no message is planned in [quiet_start, quiet_end) local time (the period may wrap midnight)
-    quiet_start: Mapped[time] = mapped_column(Time, default=time(21, 0))
-    quiet_end: Mapped[time] = mapped_column(Time, default=time(8, 0))
+    quiet_start: Mapped[time] = mapped_column(Time, default=DEFAULT_PREFERENCES.quiet_start)
+    quiet_end: Mapped[time] = mapped_column(Time, default=DEFAULT_PREFERENCES.quiet_end)
     #: local time of the daily diary nudge; NULL = off (the default)
     diary_nudge_time: Mapped[time | None] = mapped_column(Time)
     #: set when the participant replied STOP (or the provider answered 21610); START clears it
@@ -54,7 +55,7 @@ class ReminderPreference(Base):
 
 
 class Reminder(Base):
-    """One planned SMS reminder; the key is stable across re-planning (companion.domain.reminders)."""
+    """One planned SMS reminder; the key is stable across re-planning (companion.domain.reminder_plan)."""
 
     __tablename__ = "reminders"
     __table_args__ = (
@@ -66,7 +67,7 @@ class Reminder(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id"), index=True)
     #: e.g. "v:w4:20260310:d1" or "d:20260310"
     key: Mapped[str] = mapped_column(String(64))
-    #: companion.domain.reminders.KINDS
+    #: companion.domain.reminder_plan.KINDS
     kind: Mapped[str] = mapped_column(String(16))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
     #: the visit's day or the diary day the reminder is about

@@ -12,7 +12,7 @@ from companion.db import Base, UTCDateTime
 
 class SchedulerHeartbeat(Base):
     """One row per scheduler name (the ``flask scheduler`` process, or ``dispatch-once`` run by cron),
-    overwritten at each beat; judged by companion.domain.heartbeat."""
+    overwritten at each beat; judged by companion.domain.heartbeat_rules."""
 
     __tablename__ = "scheduler_heartbeats"
 

@@ -27,7 +27,7 @@ def home():
     today = schedules.local_today(me.timezone, now_utc())
     last_phq2 = checkins.last_of_kind(db.session, me, "phq2")
     last_phq9 = checkins.last_of_kind(db.session, me, "phq9")
-    infusions = [v.actual_date or v.scheduled_date for v in me.visits if v.infusion]
+    infusions = [v.effective_date for v in me.visits if v.infusion]
     return render_template(
         "participant/home.html", schedule=schedule, participant=me, site=me.site,
         logged_today=diary.entry_for(db.session, me, today) is not None,

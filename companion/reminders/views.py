@@ -5,7 +5,6 @@ Thin views: parse the form, call the reminder services (which audit and re-plan)
 
 from __future__ import annotations
 
-from datetime import time
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -16,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from companion.auth.access import participant_required, roles_required
 from companion.db import db, now_utc
+from companion.domain import reminder_plan
 from companion.models import InboundMessage, Participant
 from companion.reminders.forms import PreferencesForm, StaffPreferencesForm
 from companion.services import audit, reminders
@@ -31,7 +31,7 @@ def _fill(form: PreferencesForm, participant: Participant) -> None:
     for name in ("reminder_time", "morning_time", "quiet_start", "quiet_end"):
         getattr(form, name).data = getattr(prefs, name)
     form.diary_nudge.data = prefs.diary_nudge_time is not None
-    form.diary_nudge_time.data = prefs.diary_nudge_time or time(20, 0)
+    form.diary_nudge_time.data = prefs.diary_nudge_time or reminder_plan.DEFAULT_DIARY_NUDGE_TIME
     if isinstance(form, StaffPreferencesForm):
         form.timezone.data = participant.timezone
 

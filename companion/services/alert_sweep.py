@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from companion.domain.alerts import missed_steroid_findings
+from companion.domain.alert_rules import missed_steroid_findings
 from companion.domain.periodic_alerts import visit_findings, weekly_digest
 from companion.domain.protocol import Protocol
 from companion.models import DiaryEntry, Participant, SteroidDose

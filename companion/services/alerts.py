@@ -1,5 +1,5 @@
 """Storing alerts for the coordinators (DOMAIN.md section 6). The rules that decide them are pure
-functions in companion.domain.alerts; this module only records what they found, once per source."""
+functions in companion.domain.alert_rules; this module only records what they found, once per source."""
 
 from __future__ import annotations
 

@@ -10,9 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.domain import alerts as rules
-from companion.domain import diary as items
-from companion.domain import phq
+from companion.domain import alert_rules, diary_rules, phq
 from companion.models import CheckIn, Participant, Visit
 from companion.services import audit, records
 from companion.services.diary import Saved, _raise
@@ -32,7 +30,7 @@ class CheckInInput:
 
 def _items(kind: str):
     if kind == "post_infusion":
-        return items.REACTION_ITEMS, 4
+        return diary_rules.REACTION_ITEMS, 4
     return (phq.PHQ2_ITEMS if kind == "phq2" else phq.PHQ9_ITEMS), 3
 
 
@@ -55,8 +53,8 @@ def recent_infusion(session: Session, participant: Participant, today: date) -> 
     """The infusion whose days 1-7 after it include today, and which of those days it is."""
     visits = list(session.scalars(select(Visit).where(Visit.participant_id == participant.id,
                                                       Visit.infusion.is_(True))))
-    by_date = {v.actual_date or v.scheduled_date: v for v in visits if (v.actual_date or v.scheduled_date) <= today}
-    found = items.post_infusion_day(by_date, today)
+    by_date = {v.effective_date: v for v in visits if v.effective_date <= today}
+    found = diary_rules.post_infusion_day(by_date, today)
     return (by_date[found[0]], found[1]) if found else None
 
 
@@ -80,10 +78,10 @@ def save(session: Session, participant: Participant, raw: CheckInInput, *, actor
             raise ValidationFailed({"kind": _l("This check-in is for the 7 days after an infusion.")})
         visit_id = recent[0].id
         total = sum(answers.values())
-        findings = rules.reaction_findings(answers, recent[1])
+        findings = alert_rules.reaction_findings(answers, recent[1])
     else:
         total = phq.total(answers, phq.PHQ2_ITEMS if raw.kind == "phq2" else phq.PHQ9_ITEMS)
-        findings = rules.phq_findings(raw.kind, answers, total)
+        findings = alert_rules.phq_findings(raw.kind, answers, total)
     row = CheckIn(participant_id=participant.id, kind=raw.kind, answers=answers, total=total, visit_id=visit_id,
                   local_date=day, late=day < today, client_id=raw.client_id)
     records.create(session, row, actor=actor, now=now,
@@ -109,11 +107,11 @@ def correct(session: Session, participant: Participant, record_id: int, raw_answ
     reason = reason_for(raw_reason, required=current.local_date < today)
     if current.kind == "post_infusion":
         visit = session.get(Visit, current.visit_id)
-        days_after = (current.local_date - (visit.actual_date or visit.scheduled_date)).days
-        total, findings = sum(answers.values()), rules.reaction_findings(answers, days_after)
+        days_after = (current.local_date - visit.effective_date).days
+        total, findings = sum(answers.values()), alert_rules.reaction_findings(answers, days_after)
     else:
         total = phq.total(answers, phq.PHQ2_ITEMS if current.kind == "phq2" else phq.PHQ9_ITEMS)
-        findings = rules.phq_findings(current.kind, answers, total)
+        findings = alert_rules.phq_findings(current.kind, answers, total)
     row = records.new_version(session, current, changes={"answers": answers, "total": total}, actor=actor, now=now,
                               reason=reason)
     _raise(session, participant, row, findings, now)

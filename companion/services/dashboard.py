@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from companion.domain import steroids as table
+from companion.domain import steroid_table
 from companion.domain.protocol import Protocol
 from companion.models import Alert, DiaryEntry, Participant, SteroidDose
 from companion.models.messaging import Reminder, ReminderPreference
@@ -80,7 +80,7 @@ def build(session: Session, site_id: int, protocol: Protocol, today: date) -> li
         doses[dose.participant_id][dose.local_date].append((dose.drug, dose.dose_mg))
     for pid, by_day in doses.items():
         latest = max(by_day)
-        rows[pid].steroid_day, rows[pid].steroid_mg = latest, table.daily_equivalent(by_day[latest])
+        rows[pid].steroid_day, rows[pid].steroid_mg = latest, steroid_table.daily_equivalent(by_day[latest])
     for assessment in session.execute(
         select(Assessment.participant_id, Assessment.local_date, Assessment.in_lldas)
         .where(Assessment.participant_id.in_(ids), Assessment.superseded_at.is_(None),

@@ -10,8 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from companion.domain import alerts as rules
-from companion.domain import diary as items
+from companion.domain import alert_rules, diary_rules
 from companion.models import DiaryEntry, Participant, Visit
 from companion.services import audit, records
 from companion.services.alerts import raise_alert
@@ -51,23 +50,23 @@ def _clean(raw: DiaryInput, today: date, late_days: int) -> dict:
     clean: dict = {}
     checks = {
         "local_date": lambda: check_day(raw.local_date, today, late_days),
-        "fatigue": lambda: integer_in(raw.fatigue, items.SCORE_MIN, items.SCORE_MAX),
-        "joint_pain": lambda: integer_in(raw.joint_pain, items.SCORE_MIN, items.SCORE_MAX),
-        "temperature_c": lambda: decimal_in(raw.temperature_c, items.TEMPERATURE_MIN, items.TEMPERATURE_MAX,
+        "fatigue": lambda: integer_in(raw.fatigue, diary_rules.SCORE_MIN, diary_rules.SCORE_MAX),
+        "joint_pain": lambda: integer_in(raw.joint_pain, diary_rules.SCORE_MIN, diary_rules.SCORE_MAX),
+        "temperature_c": lambda: decimal_in(raw.temperature_c, diary_rules.TEMPERATURE_MIN, diary_rules.TEMPERATURE_MAX,
                                             optional=True),
-        "note": lambda: clean_text(raw.note, items.NOTE_MAX_LENGTH),
+        "note": lambda: clean_text(raw.note, diary_rules.NOTE_MAX_LENGTH),
     }
     for name, check in checks.items():
         try:
             clean[name] = check()
         except ValueError as exc:
             errors[name] = exc.args[0]
-    known = {item.key for item in items.SYMPTOMS}
+    known = {item.key for item in diary_rules.SYMPTOMS}
     symptoms = list(raw.symptoms or ())
     if not isinstance(raw.symptoms, list | tuple) or not all(isinstance(s, str) and s in known for s in symptoms):
         errors["symptoms"] = _l("Unknown symptom.")
     else:
-        clean["symptoms"] = [s.key for s in items.SYMPTOMS if s.key in symptoms]  # the diary's own order
+        clean["symptoms"] = [s.key for s in diary_rules.SYMPTOMS if s.key in symptoms]  # the diary's own order
     if errors:
         raise ValidationFailed(errors)
     return clean
@@ -76,7 +75,7 @@ def _clean(raw: DiaryInput, today: date, late_days: int) -> dict:
 def infusion_days_ago(session: Session, participant: Participant, on: date) -> int | None:
     """Days since the latest infusion given (or planned) on or before ``on``."""
     visits = session.scalars(select(Visit).where(Visit.participant_id == participant.id, Visit.infusion.is_(True)))
-    dates = [v.actual_date or v.scheduled_date for v in visits]
+    dates = [v.effective_date for v in visits]
     past = [d for d in dates if d <= on]
     return (on - max(past)).days if past else None
 
@@ -114,7 +113,7 @@ def save_day(session: Session, participant: Participant, raw: DiaryInput, *, act
         clean.pop("local_date")
         row = records.new_version(session, current, changes=clean, actor=actor, now=now, reason=reason)
         row.client_id = raw.client_id
-    findings = rules.diary_findings(row.symptoms, row.temperature_c, infusion_days_ago(session, participant, day))
+    findings = alert_rules.diary_findings(row.symptoms, row.temperature_c, infusion_days_ago(session, participant, day))
     _raise(session, participant, row, findings, now)
     session.commit()
     return Saved(row, created=True, findings=findings)

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from companion.domain import reminders as plan
+from companion.domain import reminder_plan
 from companion.models import Participant, Reminder
 from companion.models.messaging import (
     CANCELLED,
@@ -166,12 +166,13 @@ def _handle(session: Session, sender, reminder_id: int, token: str, now: datetim
     prefs = reminders.preferences_for(session, participant)
     session.commit()
     if not reminders.may_receive(participant, prefs) or (
-            reminder.kind == plan.DIARY and reminders.has_diary_entry(session, participant.id, reminder.subject_date)):
+            reminder.kind == reminder_plan.DIARY
+            and reminders.has_diary_entry(session, participant.id, reminder.subject_date)):
         _finish(session, reminder_id, token, now, status=CANCELLED)
         stats.add("cancelled", reminder_id)
         return
-    decision = plan.send_decision(now, reminder.expires_at - policy.min_useful, reminders.as_domain(prefs),
-                                  participant.timezone)
+    decision = reminder_plan.send_decision(now, reminder.expires_at - policy.min_useful, reminders.as_domain(prefs),
+                                           participant.timezone)
     if decision.action == "expire":
         _finish(session, reminder_id, token, now, status=EXPIRED)
         stats.add("expired", reminder_id)
@@ -183,7 +184,7 @@ def _handle(session: Session, sender, reminder_id: int, token: str, now: datetim
         return
     text = templates.for_reminder(reminder.kind, participant.language, day=reminder.subject_date,
                                   at=reminder.visit_time)
-    options = {"validity_seconds": plan.validity_seconds(now, reminder.expires_at)}
+    options = {"validity_seconds": reminder_plan.validity_seconds(now, reminder.expires_at)}
     if policy.status_callback:
         options["status_callback"] = policy.status_callback
     _finish(session, reminder_id, token, now, language=text.language, segments=text.segments.count)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 
-from companion.domain.steroids import prednisone_equivalent
+from companion.domain.steroid_table import prednisone_equivalent
 from companion.models import Alert, AuditEvent, CheckIn, DiaryEntry, Participant, SteroidDose, Visit
 from companion.models.messaging import Reminder
 from companion.models.workspace import Assessment
@@ -194,7 +194,7 @@ DOMAINS: dict[str, Domain] = {d.name: d for d in (
         note            text    -      the participant's free-text note
     """, **VERSIONED_GETTERS), _versioned(DiaryEntry)),
     Domain("steroid_doses", "Oral steroid doses, every version", _table(VERSIONED + """
-        drug                     text    -      steroid drug key (companion.domain.steroids)
+        drug                     text    -      steroid drug key (companion.domain.steroid_table)
         strength_mg              decimal mg     tablet strength (empty when the dose was entered in mg)
         tablets                  decimal tablets number of tablets (empty when the dose was entered in mg)
         dose_mg                  decimal mg     dose taken, in mg of the drug itself

@@ -6,7 +6,7 @@ security" and "Logs": no personal data, hosts or internals leave the app):
 - ``database``: ``SELECT 1`` answers -> "ok", else "fail";
 - ``migrations``: the database's ``alembic_version`` equals the head(s) of migrations/ -> "ok", else "fail"
   (also when the database cannot be read);
-- ``scheduler``: the freshest heartbeat (companion.domain.heartbeat) -> "ok", "stale" or "never";
+- ``scheduler``: the freshest heartbeat (companion.domain.heartbeat_rules) -> "ok", "stale" or "never";
   "unknown" when the database cannot be read.
 """
 

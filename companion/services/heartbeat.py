@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.domain.heartbeat import OK, scheduler_state
+from companion.domain.heartbeat_rules import OK, scheduler_state
 from companion.models import SchedulerHeartbeat
 
 #: the heartbeat of the ``flask scheduler`` process
@@ -20,7 +20,7 @@ DISPATCH_ONCE = "dispatch-once"
 
 @dataclass(frozen=True)
 class SchedulerStatus:
-    state: str  # "ok", "stale" or "never" (companion.domain.heartbeat)
+    state: str  # "ok", "stale" or "never" (companion.domain.heartbeat_rules)
     last_beat: datetime | None
 
     @property

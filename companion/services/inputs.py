@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 from companion import validation
-from companion.domain.diary import day_status
+from companion.domain.diary_rules import day_status
 from companion.services.errors import ValidationFailed
 
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!?]")

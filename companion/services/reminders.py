@@ -1,6 +1,6 @@
 """SMS reminders as stored rows: planning and re-planning, preferences, consent and opt-out.
 
-The plan itself is the pure function companion.domain.reminders.plan_reminders; this module feeds it
+The plan itself is the pure function companion.domain.reminder_plan.plan_reminders; this module feeds it
 the stored schedule and settings and turns its answer into rows. Unsent reminders are re-planned at once
 when a visit moves or takes place, preferences or the zone change, or SMS is turned off (issue 4,
 point 1): a planned key that still exists keeps its row, a reminder no longer in the plan is cancelled,
@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion import validation
-from companion.domain import reminders as plan
+from companion.domain import reminder_plan
 from companion.models import DiaryEntry, Participant, Reminder, ReminderPreference
 from companion.models.messaging import CANCELLED, EXPIRED, PENDING, UNSENT
 from companion.services import alerts, audit
@@ -40,17 +40,19 @@ def preferences_for(session: Session, participant: Participant) -> ReminderPrefe
     """The participant's settings row, created with the defaults the first time it is needed."""
     row = session.scalar(select(ReminderPreference).where(ReminderPreference.participant_id == participant.id))
     if row is None:
-        row = ReminderPreference(participant_id=participant.id, reminder_time=time(19, 0), morning_time=time(7, 30),
-                                 quiet_start=time(21, 0), quiet_end=time(8, 0))
+        defaults = reminder_plan.DEFAULT_PREFERENCES
+        row = ReminderPreference(participant_id=participant.id, reminder_time=defaults.reminder_time,
+                                 morning_time=defaults.morning_time, quiet_start=defaults.quiet_start,
+                                 quiet_end=defaults.quiet_end)
         session.add(row)
         session.flush()
     return row
 
 
-def as_domain(row: ReminderPreference) -> plan.Preferences:
-    return plan.Preferences(reminder_time=row.reminder_time, morning_time=row.morning_time,
-                            quiet_start=row.quiet_start, quiet_end=row.quiet_end,
-                            diary_nudge_time=row.diary_nudge_time)
+def as_domain(row: ReminderPreference) -> reminder_plan.Preferences:
+    return reminder_plan.Preferences(reminder_time=row.reminder_time, morning_time=row.morning_time,
+                                     quiet_start=row.quiet_start, quiet_end=row.quiet_end,
+                                     diary_nudge_time=row.diary_nudge_time)
 
 
 def may_receive(participant: Participant, prefs: ReminderPreference) -> bool:
@@ -74,11 +76,11 @@ def _planned(session: Session, participant: Participant, prefs: ReminderPreferen
     if not may_receive(participant, prefs):
         return []
     visits = sorted(participant.visits, key=lambda v: v.number)
-    slots = [plan.VisitSlot(id=v.id, key=v.key, date=v.scheduled_date, time=v.planned_time,
-                            done=v.actual_date is not None) for v in visits]
-    today = plan.local_now(now, participant.timezone).date()
-    days = diary_days(session, participant.id, today, today + timedelta(days=plan.NUDGE_HORIZON_DAYS))
-    return plan.plan_reminders(
+    slots = [reminder_plan.VisitSlot(id=v.id, key=v.key, date=v.scheduled_date, time=v.planned_time,
+                                     done=v.actual_date is not None) for v in visits]
+    today = reminder_plan.local_now(now, participant.timezone).date()
+    days = diary_days(session, participant.id, today, today + timedelta(days=reminder_plan.NUDGE_HORIZON_DAYS))
+    return reminder_plan.plan_reminders(
         slots, as_domain(prefs), participant.timezone, now, clinic_zone=participant.site.timezone,
         diary_days=days, nudge_from=participant.day1,
         nudge_until=max((s.date for s in slots), default=None),

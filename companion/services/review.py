@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from companion import validation
-from companion.domain import steroids as table
+from companion.domain import steroid_table
 from companion.models import Alert, CheckIn, DiaryEntry, Participant, SteroidDose
 from companion.models.workspace import DiaryWeekReview
 from companion.services import audit, steroids
@@ -60,7 +60,7 @@ def weeks(session: Session, participant: Participant, *, today: date, count: int
                 by_day.setdefault(dose.local_date, []).append((dose.drug, dose.dose_mg))
         result.append(Week(start, stop, [e for e in entries if start <= e.local_date <= stop], in_week,
                            [c for c in check_ins if start <= c.local_date <= stop],
-                           {day: table.daily_equivalent(items) for day, items in sorted(by_day.items())},
+                           {day: steroid_table.daily_equivalent(items) for day, items in sorted(by_day.items())},
                            reviews.get(start)))
     return result
 

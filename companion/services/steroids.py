@@ -11,8 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from companion.domain import alerts as rules
-from companion.domain import steroids as table
+from companion.domain import alert_rules, steroid_table
 from companion.models import Participant, SteroidDose, Visit
 from companion.services import audit, records
 from companion.services.diary import Saved, _raise
@@ -39,7 +38,7 @@ def _clean(raw: DoseInput, today: date, late_days: int) -> dict:
         clean["local_date"] = check_day(raw.local_date, today, late_days)
     except ValueError as exc:
         errors["local_date"] = exc.args[0]
-    if not isinstance(raw.drug, str) or raw.drug not in table.DRUGS:
+    if not isinstance(raw.drug, str) or raw.drug not in steroid_table.DRUGS:
         errors["drug"] = _l("Choose a medicine from the list.")
     else:
         clean["drug"] = raw.drug
@@ -50,7 +49,7 @@ def _clean(raw: DoseInput, today: date, late_days: int) -> dict:
         else:
             clean["strength_mg"] = decimal_in(raw.strength_mg, Decimal("0.1"), Decimal("100"), places="0.01")
             clean["tablets"] = decimal_in(raw.tablets, Decimal("0.25"), Decimal("40"), places="0.01")
-            clean["dose_mg"] = table.dose_mg(clean["strength_mg"], clean["tablets"]).quantize(Decimal("0.01"))
+            clean["dose_mg"] = steroid_table.dose_mg(clean["strength_mg"], clean["tablets"]).quantize(Decimal("0.01"))
     except ValueError as exc:
         errors["dose_mg"] = exc.args[0]
     if errors:
@@ -70,14 +69,14 @@ def doses_on(session: Session, participant: Participant, day: date) -> list[Ster
 
 
 def daily_equivalent(session: Session, participant: Participant, day: date) -> Decimal:
-    return table.daily_equivalent((d.drug, d.dose_mg) for d in doses_on(session, participant, day))
+    return steroid_table.daily_equivalent((d.drug, d.dose_mg) for d in doses_on(session, participant, day))
 
 
 def _check_day_alerts(session: Session, participant: Participant, day: date, source, now: datetime) -> list:
     endpoint = session.scalar(select(Visit).where(Visit.participant_id == participant.id, Visit.endpoint.is_(True)))
     if endpoint is None:
         return []
-    findings = rules.steroid_findings(daily_equivalent(session, participant, day), day, endpoint.target_date)
+    findings = alert_rules.steroid_findings(daily_equivalent(session, participant, day), day, endpoint.target_date)
     _raise(session, participant, source, findings, now)
     return findings
 

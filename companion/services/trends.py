@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from companion.charts import Chart, line_chart
-from companion.domain import steroids as table
+from companion.domain import steroid_table
 from companion.models import DiaryEntry, Participant, SteroidDose
 from companion.services import records
 from companion.templating import string_number
@@ -37,14 +37,14 @@ def for_participant(session: Session, participant: Participant, *, today: date) 
     for dose in records.current_versions(session, SteroidDose, participant.id, start, today):
         if not dose.voided:
             doses.setdefault(dose.local_date, []).append((dose.drug, dose.dose_mg))
-    equivalents = [table.daily_equivalent(doses[d]) if d in doses else None for d in days]
+    equivalents = [steroid_table.daily_equivalent(doses[d]) if d in doses else None for d in days]
     top = max([float(v) for v in equivalents if v is not None] + [10.0])
     logged = [v for v in equivalents if v is not None]
     steroid_summary = _("No steroid doses logged in the last 4 weeks.") if not logged else _(
         "Prednisone equivalent per day over the last 4 weeks: latest %(latest)s mg, highest %(high)s mg; "
         "days above the 7.5 mg line: %(above)s.",
         latest=string_number(logged[-1]), high=string_number(max(logged)),
-        above=sum(1 for v in logged if v > table.LLDAS_MAX_MG))
+        above=sum(1 for v in logged if v > steroid_table.LLDAS_MAX_MG))
     steroid = line_chart(_("Steroid dose (prednisone equivalent, mg/day)"), steroid_summary, days, equivalents,
                          y_max=float(5 * (int(top * 1.1) // 5 + 1)), line=(7.5, _("7.5 mg/day")), tick_step=5)
     fatigue = _score_chart(_("Fatigue (0-10)"), days, [entries[d].fatigue if d in entries else None for d in days])

@@ -86,7 +86,7 @@ def render(name: str, language: str, *, day: date | None = None, at: time | None
 
 
 def for_reminder(kind: str, language: str, *, day: date, at: time | None) -> Rendered:
-    """A reminder's text; its template is named after the reminder's kind (companion.domain.reminders)."""
+    """A reminder's text; its template is named after the reminder's kind (companion.domain.reminder_plan)."""
     return render(kind, language, day=day, at=at)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from companion.domain.reminders import local_now
+from companion.domain.reminder_plan import local_now
 from companion.models import InboundMessage, Participant, Reminder, Visit
 from companion.models.messaging import CANCELLED, DELIVERED, FAILED, UNDELIVERED
 from companion.services import alerts, audit, reminders

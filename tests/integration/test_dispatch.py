@@ -11,7 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from sqlalchemy import select
 
-from companion.models import Alert, AuditEvent, DiaryEntry
+from companion.domain import reminder_plan
+from companion.models import Alert, AuditEvent, DiaryEntry, ReminderPreference
 from companion.services import audit, reminders, visits
 from companion.sms import FakeSender
 from tests import factories
@@ -31,6 +32,14 @@ def test_enrolment_plans_reminders_only_with_consent(db_session, site, person):
     assert not any(r.visit_id == person.visits[0].id for r in planned.values())  # day 1 has begun
     without = factories.enrolled(db_session, site, day1=DAY1, now=ENROLLED, sms_consent=False)
     assert rows(db_session, without) == {}
+
+
+def test_new_settings_are_the_domain_defaults(db_session, person):
+    row = reminders.preferences_for(db_session, person)
+    assert reminders.as_domain(row) == reminder_plan.DEFAULT_PREFERENCES
+    columns = ReminderPreference.__table__.c
+    for name in ("reminder_time", "morning_time", "quiet_start", "quiet_end"):
+        assert columns[name].default.arg == getattr(reminder_plan.DEFAULT_PREFERENCES, name)
 
 
 def test_a_due_reminder_is_sent_once_in_the_participants_language(db_session, person, sender):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from companion.domain.alerts import (
+from companion.domain.alert_rules import (
     Finding,
     diary_findings,
     missed_steroid_findings,

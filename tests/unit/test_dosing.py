@@ -1,4 +1,4 @@
-"""Belimumab dose, vials and volume (DOMAIN.md section 1); every expected value worked out by hand."""
+"""Belimumab dose and vials (DOMAIN.md section 1); every expected value worked out by hand."""
 
 from __future__ import annotations
 
@@ -7,19 +7,17 @@ from decimal import Decimal
 import pytest
 
 from companion.domain.dosing import (
-    CONCENTRATION_MG_PER_ML,
     MG_PER_KG,
     VIALS_MG,
     infusion_dose_mg,
     vials_for,
-    volume_ml,
 )
 
 D = Decimal
 
 
 def test_constants():
-    assert (MG_PER_KG, VIALS_MG, CONCENTRATION_MG_PER_ML) == (10, (400, 120), 80)
+    assert (MG_PER_KG, VIALS_MG) == (10, (400, 120))
 
 
 @pytest.mark.parametrize(("weight", "expected"), [
@@ -102,27 +100,10 @@ def test_whole_trial_range_covers_the_dose():
 def test_bad_dose(dose, message):
     with pytest.raises((TypeError, ValueError), match=message):
         vials_for(dose)
-    with pytest.raises((TypeError, ValueError), match=message):
-        volume_ml(dose)
-
-
-@pytest.mark.parametrize(("dose", "expected"), [
-    ("450", "5.6"),      # 5.625 -> 5.6
-    ("452", "5.7"),      # 5.65 -> 5.7 half-up (half-even would give 5.6)
-    ("600", "7.5"),
-    ("623.5", "7.8"),    # 7.79375
-    ("800", "10.0"),
-    ("120", "1.5"),
-])
-def test_volume_at_80_mg_per_ml(dose, expected):
-    volume = volume_ml(D(dose))
-    assert volume == D(expected)
-    assert str(volume) == expected
 
 
 def test_worked_example_62_kg():
-    # 62 kg -> 620 mg -> 400 + 2 x 120 = 640 mg (waste 20; 6 x 120 = 720 wastes 100) -> 7.75 -> 7.8 mL
+    # 62 kg -> 620 mg -> 400 + 2 x 120 = 640 mg (waste 20; 6 x 120 = 720 wastes 100)
     dose = infusion_dose_mg(D(62))
     assert dose == D("620.0")
     assert vials_for(dose) == {400: 1, 120: 2}
-    assert volume_ml(dose) == D("7.8")

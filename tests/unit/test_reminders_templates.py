@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 
 import pytest
 
-from companion.domain.reminders import KINDS
+from companion.domain.reminder_plan import KINDS
 from companion.sms import templates
 
 LANGUAGES = ("zh-CN", "en")

@@ -10,7 +10,6 @@ from companion.domain.sledai import (
     MAX_SCORE,
     ORGANS,
     VARIANTS,
-    check_variant,
     major_organ_activity,
     score,
 )
@@ -65,9 +64,6 @@ def test_max_score():
 
 def test_variants():
     assert VARIANTS == ("SLEDAI-2K", "SELENA-SLEDAI")
-    assert check_variant("SELENA-SLEDAI") == "SELENA-SLEDAI"
-    with pytest.raises(ValueError, match="SLEDAI-2000"):
-        check_variant("SLEDAI-2000")
 
 
 @pytest.mark.parametrize(("present", "expected"), [

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from companion import scheduler
 from companion.db import now_utc
-from companion.domain.heartbeat import BEAT_EVERY, STALE_AFTER
+from companion.domain.heartbeat_rules import BEAT_EVERY, STALE_AFTER
 from companion.models import Reminder, SchedulerHeartbeat
 from companion.services import heartbeat, reminders
 from tests import factories

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from companion.domain.steroids import (
+from companion.domain.steroid_table import (
     DRUGS,
     LLDAS_MAX_MG,
     daily_equivalent,

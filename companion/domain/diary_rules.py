@@ -7,7 +7,7 @@ Nothing here reads the clock: ``today`` is always an argument.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -102,54 +102,3 @@ def post_infusion_day(infusion_dates: Iterable[date], today: date) -> tuple[date
         return None
     latest = max(candidates)
     return latest, (today - latest).days
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def check_scores(fatigue: object, joint_pain: object, temperature: object) -> list[str]:
-    """Problem codes for the daily numbers; an empty list means they are fine (DOMAIN.md section 5).
-
-    Fatigue and joint pain are required integers 0-10 (``"fatigue_missing"``, ``"fatigue_range"``, and the
-    same for ``joint_pain``; a bool or a non-integer is out of range). Temperature is optional ("if unwell"):
-    None, or a finite ``Decimal`` (or int) in 34.0-43.0 degrees C, else ``"temperature_range"``; a float is
-    refused as ``"temperature_range"`` too, since measurements are kept as Decimal.
-    """
-    problems = []
-    for name, value in (("fatigue", fatigue), ("joint_pain", joint_pain)):
-        if value is None:
-            problems.append(f"{name}_missing")
-        elif not _is_int(value) or not SCORE_MIN <= value <= SCORE_MAX:
-            problems.append(f"{name}_range")
-    if temperature is not None:
-        exact = isinstance(temperature, Decimal) and temperature.is_finite()
-        if not (exact or _is_int(temperature)) or not TEMPERATURE_MIN <= temperature <= TEMPERATURE_MAX:
-            problems.append("temperature_range")
-    return problems
-
-
-def check_symptoms(symptoms: Collection[str]) -> list[str]:
-    """``["symptom_unknown"]`` when any key is not one of SYMPTOMS, else ``[]``."""
-    return [] if all(key in SYMPTOM_KEYS for key in symptoms) else ["symptom_unknown"]
-
-
-def check_note(note: str | None) -> list[str]:
-    """``["note_too_long"]`` when the optional note is over NOTE_MAX_LENGTH characters, else ``[]``."""
-    return ["note_too_long"] if note is not None and len(note) > NOTE_MAX_LENGTH else []
-
-
-def check_reactions(answers: Mapping[str, object]) -> list[str]:
-    """Problem codes for a post-infusion check-in (DOMAIN.md section 5: every item rated 0-4).
-
-    ``"reaction_missing"`` when an item has no answer, ``"reaction_unknown"`` for a key that is not an item,
-    ``"reaction_range"`` for a value that is not an integer 0-4 (bools refused).
-    """
-    problems = []
-    if any(item.key not in answers for item in REACTION_ITEMS):
-        problems.append("reaction_missing")
-    if any(key not in REACTION_KEYS for key in answers):
-        problems.append("reaction_unknown")
-    if any(not _is_int(v) or not SEVERITY_MIN <= v <= SEVERITY_MAX for v in answers.values()):
-        problems.append("reaction_range")
-    return problems

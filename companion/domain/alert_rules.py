@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from companion.domain import diary, phq
-from companion.domain.steroids import LLDAS_MAX_MG
+from companion.domain import diary_rules, phq
+from companion.domain.steroid_table import LLDAS_MAX_MG
 
 RED = "RED"
 AMBER = "AMBER"
@@ -56,7 +56,7 @@ def diary_findings(
     oedema)". AMBER ``headache``: severe headache (coordinator review; no RED rule names it).
     Unknown symptom keys raise ValueError; a float temperature raises TypeError.
     """
-    unknown = sorted(set(symptoms) - diary.SYMPTOM_KEYS)
+    unknown = sorted(set(symptoms) - diary_rules.SYMPTOM_KEYS)
     if unknown:
         raise ValueError(f"unknown symptom keys: {unknown}")
     if temperature is not None and (isinstance(temperature, bool) or not isinstance(temperature, Decimal | int)):
@@ -86,8 +86,8 @@ def diary_findings(
 
 def _severity(answers: Mapping[str, int], key: str) -> int:
     value = answers.get(key, 0)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= diary.SEVERITY_MAX:
-        raise ValueError(f"{key}: severity must be an integer 0-{diary.SEVERITY_MAX} (got {value!r})")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= diary_rules.SEVERITY_MAX:
+        raise ValueError(f"{key}: severity must be an integer 0-{diary_rules.SEVERITY_MAX} (got {value!r})")
     return value
 
 
@@ -99,10 +99,10 @@ def reaction_findings(answers: Mapping[str, int], days_after_infusion: int) -> l
     AMBER ``reaction``: "reaction symptoms of severity >= 2 within 7 days of an infusion": any item >= 2 and
     ``days_after_infusion`` 1-7. Unknown keys or severities outside 0-4 raise ValueError.
     """
-    unknown = sorted(set(answers) - diary.REACTION_KEYS)
+    unknown = sorted(set(answers) - diary_rules.REACTION_KEYS)
     if unknown:
         raise ValueError(f"unknown reaction items: {unknown}")
-    scores = {item.key: _severity(answers, item.key) for item in diary.REACTION_ITEMS}
+    scores = {item.key: _severity(answers, item.key) for item in diary_rules.REACTION_ITEMS}
     found = []
     urgent = [k for k in ANAPHYLAXIS_ANY if scores[k] >= 1]
     if scores["dizzy_faint"] >= FAINT_SEVERE:

@@ -1,4 +1,4 @@
-"""The reminder plan (companion.domain.reminders): times, quiet hours, zones with and without daylight
+"""The reminder plan (companion.domain.reminder_plan): times, quiet hours, zones with and without daylight
 saving, moved and finished visits, diary nudges, stable keys, and decisions at dispatch time."""
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from companion.domain.reminders import (
+from companion.domain.reminder_plan import (
+    DEFAULT_DIARY_NUDGE_TIME,
+    DEFAULT_PREFERENCES,
     DIARY,
     VISIT_D0,
     VISIT_D1,
@@ -38,6 +40,13 @@ def local(instant: datetime, zone: str) -> datetime:
 
 def by_kind(plan):
     return {r.kind: r for r in plan}
+
+
+def test_default_settings():
+    # issue 4: visit reminders at 19:00 and 07:30, quiet 21:00-08:00, diary nudges off (offered at 20:00)
+    assert DEFAULT_PREFERENCES == Preferences(reminder_time=time(19, 0), morning_time=time(7, 30),
+                                              quiet_start=time(21, 0), quiet_end=time(8, 0), diary_nudge_time=None)
+    assert DEFAULT_DIARY_NUDGE_TIME == time(20, 0)
 
 
 def test_three_reminders_per_visit_at_the_default_times():

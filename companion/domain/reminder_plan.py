@@ -49,6 +49,12 @@ class Preferences:
     diary_nudge_time: time | None = None
 
 
+#: the settings of a participant who has changed nothing (issue 4): the column defaults of the stored row
+DEFAULT_PREFERENCES = Preferences()
+#: the diary nudge time the settings page offers while nudges are off
+DEFAULT_DIARY_NUDGE_TIME = time(20, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class VisitSlot:
     """A visit as the planner needs it: its scheduled day and clinic time (in the clinic's zone)."""

@@ -1,4 +1,4 @@
-"""The scheduler's heartbeat is fresh for less than 3 minutes (issue 8, point 4; companion.domain.heartbeat)."""
+"""The scheduler's heartbeat is fresh for less than 3 minutes (issue 8, point 4; companion.domain.heartbeat_rules)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from companion.domain.heartbeat import BEAT_EVERY, NEVER, OK, STALE, STALE_AFTER, scheduler_state
+from companion.domain.heartbeat_rules import BEAT_EVERY, NEVER, OK, STALE, STALE_AFTER, scheduler_state
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
