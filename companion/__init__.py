@@ -59,7 +59,7 @@ def register_blueprints(app: Flask) -> None:
     from companion.participant.views import blueprint as participant_bp
     from companion.records.views import blueprint as records_bp
     from companion.reminders.views import blueprint as reminders_bp
-    from companion.sms.views import blueprint as sms_bp
+    from companion.webhooks.views import blueprint as sms_bp
     from companion.workspace.views import blueprint as workspace_bp
 
     app.register_blueprint(auth_bp)

@@ -1,4 +1,5 @@
-"""Command-line commands: ``flask --app app <command>``. Each one is a thin shell over a service."""
+"""Command-line commands: ``flask --app app <command>``. Each one is a thin shell over a service, and each one that
+writes runs in one ``unit_of_work()`` (companion/db.py): committed once at its end, rolled back if it fails."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
-from companion.db import db, now_utc
+from companion.db import db, now_utc, unit_of_work
 from companion.domain.protocol import ProtocolError
 from companion.domain.schedule import build_schedule
 from companion.protocols import load_protocol
@@ -45,6 +46,7 @@ def db_upgrade(revision: str) -> None:
 
 @click.command("create-coordinator")
 @with_appcontext
+@unit_of_work()
 @click.option("--email", required=True)
 @click.option("--password-stdin", is_flag=True,
               help="Read the password from the first line of standard input (for scripts) instead of asking.")
@@ -70,6 +72,7 @@ def create_coordinator(email: str, password_stdin: bool, role: str) -> None:
 
 @click.command("enrol")
 @with_appcontext
+@unit_of_work()
 @click.option("--study-id", required=True)
 @click.option("--phone", required=True, help="Mobile number, E.164 (+8613...) or Chinese national format.")
 @click.option("--start", "day1", required=True, help="Day 1 (first infusion), YYYY-MM-DD.")
@@ -95,6 +98,7 @@ def enrol(study_id, phone, day1, weight, language, timezone, sms_consent) -> Non
 
 @click.command("site-settings")
 @with_appcontext
+@unit_of_work()
 @click.option("--address", help="Where visits take place (shown to participants and in calendar files).")
 @click.option("--contact-phone", help="The study team's phone number.")
 @click.option("--emergency-number", help="Emergency number shown with urgent advice (e.g. 120).")
@@ -108,7 +112,7 @@ def site_settings(**values) -> None:
     if changes:
         audit.record(db.session, audit.CLI, "site.settings", at=now_utc(), entity=site, site_id=site.id,
                      changes=changes)
-    db.session.commit()
+    db.session.flush()
     for key in ("code", "name", "timezone", "address", "contact_phone", "emergency_number", "emergency_department"):
         click.echo(f"{key}: {getattr(site, key)}")
 

@@ -1,15 +1,21 @@
 """Database plumbing: the declarative base, a UTC timestamp type, and one session per request.
 
-Services own their transactions (``with db.session.begin():`` or ``commit()`` at the end of a use
-case); models never commit. The engine is made in ``init_app`` so that importing this module
-opens nothing.
+One transaction per unit of work: services flush, they do not commit. A web request commits once, after
+the view, when its answer is a success or a redirect (status below 400), and rolls back otherwise (an
+error page, a 4xx, an exception); a CLI command or a scheduler job runs in ``unit_of_work()``, which
+commits once at the end or rolls back. So two use cases in one request either both land or neither does.
+The few services that commit on their own say why where they do (the dispatcher, escalation, sign-in
+attempts, the audit row of an export). Models never commit. The engine is made in ``init_app`` so that
+importing this module opens nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -97,6 +103,7 @@ class Database:
         bind = app.config.get("DATABASE_BIND") or make_engine(app.config["DATABASE_URL"])
         factory = sessionmaker(bind=bind, expire_on_commit=False, **app.config.get("SESSION_OPTIONS", {}))
         app.extensions["database"] = (bind, factory)
+        app.after_request(self._end_request)
         app.teardown_appcontext(self._remove)
 
     @property
@@ -112,6 +119,20 @@ class Database:
         return g.db_session
 
     @staticmethod
+    def _end_request(response: Response) -> Response:
+        """The request's one commit: on a success or a redirect; anything else (4xx, 5xx) rolls back.
+
+        Flask runs this for error answers too, including the 500 made from an unhandled exception; a
+        response streamed afterwards reads in a transaction of its own, ended when the context closes."""
+        session = g.get("db_session")
+        if session is not None:
+            if response.status_code < 400:
+                session.commit()
+            else:
+                session.rollback()
+        return response
+
+    @staticmethod
     def _remove(_exc=None) -> None:
         session = g.pop("db_session", None)
         if session is not None:
@@ -119,3 +140,17 @@ class Database:
 
 
 db = Database()
+
+
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """One transaction for a CLI command or a scheduler job (inside an app context): commits once when the
+    block ends, rolls back when it raises (SystemExit and KeyboardInterrupt too). Also a decorator:
+    ``@unit_of_work()`` under ``@with_appcontext``."""
+    session = db.session
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()

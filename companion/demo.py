@@ -16,7 +16,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from companion.db import db, now_utc
+from companion.db import db, now_utc, unit_of_work
 from companion.models import Participant, StaffUser
 from companion.services import audit, diary, enrolment, schedules, staff, steroids
 
@@ -38,6 +38,7 @@ def _refuse_in_production() -> None:
 
 @click.command("seed-demo")
 @with_appcontext
+@unit_of_work()
 def seed_demo() -> None:
     """Create the demo site, coordinator and participants (again safe: existing ones are kept)."""
     _refuse_in_production()
@@ -50,7 +51,6 @@ def seed_demo() -> None:
         site.contact_phone = "+86 10 6915 0000"
         site.emergency_number = "120"
         site.emergency_department = "Emergency department, Peking Union Medical College Hospital, Dongcheng campus"
-    db.session.commit()
     user = db.session.scalar(select(StaffUser).where(StaffUser.email == DEMO_EMAIL))
     if user is None:
         user = staff.create_coordinator(db.session, email=DEMO_EMAIL, password=DEMO_PASSWORD, site=site, now=now).user
@@ -66,7 +66,7 @@ def seed_demo() -> None:
         for visit in participant.visits:  # the past visits took place on their target day
             if visit.target_date < today:
                 visit.actual_date = visit.target_date
-        db.session.commit()
+        db.session.flush()
         if week:
             _demo_diary(participant, today, now, fever=study_id == "DEMO-003")
     address = f"http://{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}/"

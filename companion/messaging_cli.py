@@ -56,11 +56,12 @@ def _record_cron_beat() -> None:
     import os
     import socket
 
-    from companion.db import db, now_utc
+    from companion.db import now_utc, unit_of_work
     from companion.services import heartbeat
 
-    heartbeat.record_beat(db.session, name=heartbeat.DISPATCH_ONCE, now=now_utc(), host=socket.gethostname(),
-                          pid=os.getpid(), start=True)
+    with unit_of_work() as session:
+        heartbeat.record_beat(session, name=heartbeat.DISPATCH_ONCE, now=now_utc(), host=socket.gethostname(),
+                              pid=os.getpid(), start=True)
 
 
 @click.command("dispatch-once")
@@ -74,8 +75,8 @@ def dispatch_once(plan: bool) -> None:
 
     app = current_app._get_current_object()  # noqa: SLF001
     if plan:
-        click.echo(f"re-planned {scheduler.plan_pass(app)} participant(s)")
-    stats = scheduler.dispatch_pass(app)
+        click.echo(f"re-planned {scheduler.run_job(app, 'plan-reminders')} participant(s)")
+    stats = scheduler.run_job(app, "dispatch-reminders")
     _record_cron_beat()
     click.echo(f"sent {stats.sent}, expired {stats.expired}, deferred {stats.deferred}, cancelled {stats.cancelled}, "
                f"retried {stats.retried}, failed {stats.failed}, to reconcile {stats.reconciliation}")
@@ -85,18 +86,18 @@ def dispatch_once(plan: bool) -> None:
 @with_appcontext
 def escalate_once() -> None:
     """Send overdue, unacknowledged RED alerts on to the site's on-call coordinator (one pass)."""
-    from companion.scheduler import escalate_pass
+    from companion.scheduler import run_job
 
-    click.echo(f"escalated {escalate_pass(current_app._get_current_object())} alert(s)")
+    click.echo(f"escalated {run_job(current_app._get_current_object(), 'escalate-alerts')} alert(s)")
 
 
 @click.command("alert-sweep-once")
 @with_appcontext
 def alert_sweep_once() -> None:
     """Run the periodic alert rules once (missed infusions, steroid gaps, weekly digests)."""
-    from companion.scheduler import sweep_pass
+    from companion.scheduler import run_job
 
-    click.echo(f"checked {sweep_pass(current_app._get_current_object())} participant(s)")
+    click.echo(f"checked {run_job(current_app._get_current_object(), 'sweep-alerts')} participant(s)")
 
 
 def init_app(app: Flask) -> None:

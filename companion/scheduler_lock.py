@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
@@ -101,19 +102,30 @@ class _FileLock:
 
 
 class SchedulerLock:
-    """Held from construction until ``release`` (or the end of a ``with`` block)."""
+    """Held from construction until ``release`` (or the end of a ``with`` block).
+
+    ``held()`` is asked by every job, from the scheduler's worker threads: the checks and the release take
+    turns (one connection is never used by two threads at once), and a lock once lost stays lost (an
+    invalidated connection would otherwise reconnect, without the lock, and answer ``SELECT 1``)."""
 
     def __init__(self, database_url: str, instance_path: str):
         if database_url.startswith("sqlite"):
             self._lock = _FileLock(database_url, instance_path)
         else:
             self._lock = _PostgresLock(database_url)
+        self._guard = threading.Lock()
+        self._held = True
 
     def held(self) -> bool:
-        return self._lock.held()
+        with self._guard:
+            if self._held and not self._lock.held():
+                self._held = False
+            return self._held
 
     def release(self) -> None:
-        self._lock.release()
+        with self._guard:
+            self._held = False
+            self._lock.release()
 
     def __enter__(self) -> SchedulerLock:
         return self

@@ -1,5 +1,5 @@
 """Test data made through the same services the app uses (so a factory cannot build what the app
-would refuse)."""
+would refuse). Each factory commits, as the request or the command that calls those services would."""
 
 from __future__ import annotations
 
@@ -40,6 +40,7 @@ def site(session, code: str = "PUMCH", timezone: str = "Asia/Shanghai") -> Site:
 def coordinator(session, site: Site, email: str | None = None) -> StaffLogin:
     email = email or f"coordinator{next(_numbers)}@example.org"
     new = staff.create_coordinator(session, email=email, password=PASSWORD, site=site, now=now_utc())
+    session.commit()
     return StaffLogin(user=new.user, email=email, password=PASSWORD, secret=new.totp_secret)
 
 
@@ -54,8 +55,10 @@ def participant(session, site: Site, *, day1: date | None = None, language: str 
         language=language,
         sms_consent=True,
     )
-    return enrolment.enrol(session, raw, site=site, protocol=load_protocol(reading=reading), actor=audit.CLI,
-                           now=now_utc(), today=date.today(), consent_version="test-1")  # noqa: DTZ011
+    person = enrolment.enrol(session, raw, site=site, protocol=load_protocol(reading=reading), actor=audit.CLI,
+                             now=now_utc(), today=date.today(), consent_version="test-1")  # noqa: DTZ011
+    session.commit()
+    return person
 
 
 def enrolled(session, site: Site, *, day1: date, now, language: str = "zh-CN", timezone: str = "",
@@ -64,5 +67,7 @@ def enrolled(session, site: Site, *, day1: date, now, language: str = "zh-CN", t
     n = next(_numbers)
     raw = enrolment.Enrolment(study_id=study_id or f"R-{n:04d}", phone=phone or f"+86139{n:08d}", day1=day1,
                               weight_kg="60", language=language, timezone=timezone, sms_consent=sms_consent)
-    return enrolment.enrol(session, raw, site=site, protocol=load_protocol(), actor=audit.CLI, now=now,
-                           today=now.date(), consent_version="test-1")
+    person = enrolment.enrol(session, raw, site=site, protocol=load_protocol(), actor=audit.CLI, now=now,
+                             today=now.date(), consent_version="test-1")
+    session.commit()
+    return person

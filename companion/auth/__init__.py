@@ -68,7 +68,6 @@ def begin_session(user: Participant | StaffUser) -> None:
     language = session.get("language")
     session.clear()
     token, row = sessions.start(db.session, user, now=now_utc(), policy=_policy(user))
-    db.session.commit()
     session.permanent = isinstance(user, Participant)
     if language:
         session["language"] = language

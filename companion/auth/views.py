@@ -158,7 +158,6 @@ def signout():
     staff_user = current_user.is_authenticated and current_user.kind == "staff"
     if current_user.is_authenticated:
         sessions.end(db.session, current_user.token, now=now_utc())
-        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have signed out."))

@@ -74,5 +74,4 @@ def sweep(session: Session, protocol: Protocol, *, now: datetime) -> int:
                 _raise(session, participant, finding, "visits", row.visit.id, now)
         _steroids(session, participant, today, now)
         _digest(session, participant, today, now)
-    session.commit()
     return len(participants)

@@ -60,5 +60,4 @@ def acknowledge(session: Session, alert: Alert, *, note: str, actor: audit.Actor
     alert.acknowledged_at, alert.acknowledged_by_id, alert.action_note = now, actor.id, text
     audit.record(session, actor, "alert.acknowledge", at=now, entity=alert, participant_id=alert.participant_id,
                  reason=text, changes={"acknowledged_at": [None, now]})
-    session.commit()
     return alert

@@ -147,5 +147,4 @@ def save(session: Session, participant: Participant, visit: Visit, raw: Assessme
     else:
         row = records.new_version(session, current, changes=clean, actor=actor, now=now,
                                   reason=reason_for(raw.reason, required=True))
-    session.commit()
     return row

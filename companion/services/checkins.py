@@ -87,7 +87,6 @@ def save(session: Session, participant: Participant, raw: CheckInInput, *, actor
     records.create(session, row, actor=actor, now=now,
                    fields={"kind": raw.kind, "answers": answers, "total": total, "local_date": day})
     _raise(session, participant, row, findings, now)
-    session.commit()
     return Saved(row, created=True, findings=findings)
 
 
@@ -115,5 +114,4 @@ def correct(session: Session, participant: Participant, record_id: int, raw_answ
     row = records.new_version(session, current, changes={"answers": answers, "total": total}, actor=actor, now=now,
                               reason=reason)
     _raise(session, participant, row, findings, now)
-    session.commit()
     return Saved(row, created=True, findings=findings)

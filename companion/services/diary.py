@@ -104,9 +104,9 @@ def save_day(session: Session, participant: Participant, raw: DiaryInput, *, act
     if current is None:
         row = DiaryEntry(participant_id=participant.id, late=day < today, client_id=raw.client_id, **clean)
         try:
-            records.create(session, row, actor=actor, now=now, fields=clean)
+            with session.begin_nested():  # only this insert is undone, not the rest of the request
+                records.create(session, row, actor=actor, now=now, fields=clean)
         except IntegrityError as exc:  # the same day saved from another device at the same moment
-            session.rollback()
             raise ValidationFailed({"local_date": _l("This day was just saved from another device; reload.")}) from exc
     else:
         reason = reason_for(raw.reason, required=day < today)
@@ -115,7 +115,6 @@ def save_day(session: Session, participant: Participant, raw: DiaryInput, *, act
         row.client_id = raw.client_id
     findings = alert_rules.diary_findings(row.symptoms, row.temperature_c, infusion_days_ago(session, participant, day))
     _raise(session, participant, row, findings, now)
-    session.commit()
     return Saved(row, created=True, findings=findings)
 
 

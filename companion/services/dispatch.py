@@ -6,6 +6,9 @@ RELIABILITY-SECURITY.md, "Scheduler and reminders" and "SMS provider":
   row on PostgreSQL (SQLite has no row locks and ignores the clause), and the conditional
   ``UPDATE ... SET status='claimed' WHERE id=:id AND status='pending'`` decides: only the dispatcher whose
   update changed the row sends it. Two dispatchers therefore never send one reminder twice.
+- Each step commits on its own, a deliberate exception to "the job commits once" (companion/db.py): the
+  claim is committed before the send and the outcome right after it, so a dispatcher killed half-way leaves
+  at most one reminder claimed, and the other dispatchers see every claim at once.
 - No transaction is held open during the call to the provider. The result is recorded under the claim's
   token. A row still "claimed" after ``lease`` means a dispatcher died between claiming and recording: it
   may or may not have reached the provider, so it is flagged ``needs_reconciliation`` for a person, never
@@ -233,4 +236,4 @@ def _failed(session: Session, reminder: Reminder, participant: Participant, toke
         alerts.raise_alert(session, participant_id=participant.id, tier="AMBER", rule="sms_failed",
                            source_type="reminders", source_id=reminder_id, now=now,
                            details={"error_code": exc.code})
-        session.commit()
+    session.commit()  # the failure's consequences (opt-out, flagged number, alert) with it, before the next claim

@@ -90,11 +90,10 @@ def enrol(
                 window_end=planned.window_end, planned_time=protocol.visit_time,
             )
         )
-    session.add(participant)
     try:
-        session.flush()
+        with session.begin_nested():  # only this insert is undone, not the rest of the request
+            session.add(participant)
     except IntegrityError as exc:  # a concurrent enrolment took the study ID or number
-        session.rollback()
         raise ValidationFailed({"study_id": _l("This study ID or phone number is enrolled already.")}) from exc
     changes = {k: [None, v] for k, v in clean.items()}
     changes["sms_consent"] = [None, raw.sms_consent]
@@ -103,5 +102,4 @@ def enrol(
     audit.record(session, actor, "participant.enrol", at=now, entity=participant,
                  participant_id=participant.id, site_id=site.id, changes=changes)
     reminders.replan(session, participant, now=now)
-    session.commit()
     return participant

@@ -46,6 +46,9 @@ def escalate_overdue(session: Session, *, now: datetime, sender: SmsSender) -> i
                                   .values(escalated_at=now)).rowcount
         if claimed:
             by_site.setdefault(site.id, (site, []))[1].append(alert)
+    # Commits on its own, a deliberate exception to "the job commits once" (companion/db.py), like the
+    # dispatcher: the claim is committed before the SMS goes out, so a second pass never sends it again,
+    # and a failed send gives its claim back at once for the next pass.
     session.commit()
     escalated = 0
     for site, alerts in by_site.values():
@@ -64,5 +67,5 @@ def escalate_overdue(session: Session, *, now: datetime, sender: SmsSender) -> i
                          participant_id=alert.participant_id, site_id=site.id,
                          changes={"escalated_at": [None, now]})
         escalated += len(alerts)
-    session.commit()
+    session.flush()  # the audit rows: committed with the job (companion/db.py unit_of_work)
     return escalated

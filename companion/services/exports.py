@@ -155,6 +155,8 @@ def begin_csv(session: Session, name: str, *, site_id: int, actor: audit.Actor, 
     ids = query.with_only_columns(_model(query).id).order_by(None).subquery()
     rows, last_id = session.execute(select(func.count(), func.max(ids.c.id))).one()
     audit.record(session, actor, f"export.{name}", at=now, site_id=site_id, changes={"format": "csv", "rows": rows})
+    # Commits on its own (companion/db.py): the export is audited before its first byte leaves, and the
+    # streamed body is read in a transaction of its own, after the request's commit.
     session.commit()
     return CsvExport(name, site_id, rows, last_id)
 
@@ -210,7 +212,6 @@ def participant_record(session: Session, participant_id: int, *, site_id: int, a
                 for name, domain in DOMAINS.items()}
     audit.record(session, actor, "export.participant_record", at=now, entity=participant,
                  participant_id=participant.id, site_id=site_id, changes={"format": fmt})
-    session.commit()
     return {"study_id": participant.study_id, "site_code": ctx.site.code, "generated_at": cell(now, "instant"),
             "sections": sections}
 

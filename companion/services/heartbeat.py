@@ -38,7 +38,7 @@ def record_beat(session: Session, *, name: str, now: datetime, host: str, pid: i
     elif start:
         row.started_at = now
     row.beat_at, row.host, row.pid = now, host[:255], pid
-    session.commit()
+    session.flush()
 
 
 def last_beat(session: Session) -> datetime | None:

@@ -67,6 +67,8 @@ def start(
     )
     audit.record(session, audit.SYSTEM, "auth.code_sent", at=now, entity=participant,
                  participant_id=participant.id, site_id=participant.site_id)
+    # Commits on its own (companion/db.py): the code and the attempt that the throttle counts must persist
+    # even if the request then fails, and the code must be stored before it is sent.
     session.commit()
     minutes = int(policy.ttl.total_seconds() // 60)
     try:
@@ -76,7 +78,7 @@ def start(
         audit.record(session, audit.SYSTEM, "auth.code_not_sent", at=now, entity=participant,
                      participant_id=participant.id, site_id=participant.site_id,
                      changes={"error": type(exc).__name__})
-        session.commit()
+        session.flush()
     return attempt
 
 
@@ -96,10 +98,12 @@ def verify(
             other.used_at = now  # this code and every other pending one
         audit.record(session, audit.Actor("participant", participant.id), "auth.signin", at=now,
                      participant_id=participant.id, site_id=participant.site_id)
-        session.commit()
+        session.flush()
         return participant
     row.tries += 1
     audit.record(session, audit.SYSTEM, "auth.signin_failed", at=now, entity=row,
                  participant_id=row.participant_id, changes={"tries": row.tries})
+    # Commits on its own (companion/db.py): the answer is a 4xx, which rolls the request back, and the
+    # count of tries must persist all the same, or a code could be guessed without limit.
     session.commit()
     return None

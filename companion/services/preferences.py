@@ -19,4 +19,3 @@ def set_language(session: Session, participant: Participant, language: str, *, n
     audit.record(session, audit.Actor("participant", participant.id, participant.site_id), "participant.language",
                  at=now, entity=participant, participant_id=participant.id,
                  reason="changed by the participant", changes={"language": [old, language]})
-    session.commit()

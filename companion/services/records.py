@@ -83,5 +83,4 @@ def void(session: Session, model, participant_id: int, record_id: int, reason: s
     if current is None or current.voided:
         raise ValidationFailed({"record": missing_message})
     row = new_version(session, current, changes={}, actor=actor, now=now, reason=reason, voided=True)
-    session.commit()
     return row

@@ -128,6 +128,9 @@ def replan_all(session: Session, *, now: datetime) -> int:
     ids = session.scalars(select(Participant.id).where(Participant.active.is_(True)).order_by(Participant.id)).all()
     for participant_id in ids:
         replan(session, session.get(Participant, participant_id), now=now)
+        # Commits each participant on its own, a deliberate exception to "the job commits once"
+        # (companion/db.py): the rows of one plan stay locked only briefly, not for the whole hourly pass,
+        # so the dispatcher's claims (which skip locked rows) are not held back.
         session.commit()
     return len(ids)
 
@@ -179,7 +182,6 @@ def change_preferences(session: Session, participant: Participant, raw: dict, *,
         audit.record(session, actor, "reminders.preferences", at=now, entity=prefs, participant_id=participant.id,
                      site_id=participant.site_id, reason=why, changes=changes)
         replan(session, participant, now=now)
-    session.commit()
     return changes
 
 
@@ -216,19 +218,17 @@ def set_consent(session: Session, participant: Participant, consent: bool, *, ac
     audit.record(session, actor, "sms.consent" if consent else "sms.consent_withdrawn", at=now, entity=participant,
                  participant_id=participant.id, site_id=participant.site_id, reason=why, changes=changes)
     replan(session, participant, now=now)
-    session.commit()
     return True
 
 
 def opt_out(session: Session, participant: Participant, *, source: str, now: datetime) -> None:
-    """A STOP reply or the provider's 21610: no more SMS until START or a new consent in the app. Commits."""
+    """A STOP reply or the provider's 21610: no more SMS until START or a new consent in the app."""
     prefs = preferences_for(session, participant)
     if prefs.opted_out_at is None:
         prefs.opted_out_at = now
         audit.record(session, audit.SYSTEM, "sms.opt_out", at=now, entity=prefs, participant_id=participant.id,
                      site_id=participant.site_id, reason=source, changes={"opted_out_at": [None, now]})
     replan(session, participant, now=now)
-    session.commit()
 
 
 def opt_in(session: Session, participant: Participant, *, source: str, now: datetime) -> None:
@@ -239,7 +239,6 @@ def opt_in(session: Session, participant: Participant, *, source: str, now: date
                      site_id=participant.site_id, reason=source, changes={"opted_out_at": [prefs.opted_out_at, None]})
         prefs.opted_out_at = None
     replan(session, participant, now=now)
-    session.commit()
 
 
 def flag_number(session: Session, participant: Participant, problem: str, *, reminder: Reminder,
@@ -255,7 +254,6 @@ def flag_number(session: Session, participant: Participant, problem: str, *, rem
                        source_type="reminders", source_id=reminder.id, now=now,
                        details={"problem": problem, "error_code": reminder.error_code})
     replan(session, participant, now=now)
-    session.commit()
 
 
 def clear_number_problem(session: Session, participant: Participant, *, actor: audit.Actor, reason: str | None,
@@ -271,7 +269,6 @@ def clear_number_problem(session: Session, participant: Participant, *, actor: a
                      site_id=participant.site_id, reason=why, changes={"phone_problem": [prefs.phone_problem, None]})
         prefs.phone_problem = prefs.phone_problem_at = None
         replan(session, participant, now=now)
-    session.commit()
 
 
 def messages_of(session: Session, participant: Participant) -> list[Reminder]:

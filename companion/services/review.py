@@ -85,7 +85,6 @@ def sign_off(session: Session, participant: Participant, week_start: date, *, no
     session.flush()
     audit.record(session, actor, "diary.week_sign_off", at=now, entity=row, participant_id=participant.id,
                  reason=text, changes={"week_start": [None, week_start]})
-    session.commit()
     return row
 
 

@@ -62,11 +62,11 @@ def resolve(session: Session, token: str, *, now: datetime) -> AuthSession | Non
         return None
     if now >= row.expires_at or now - row.last_seen_at >= timedelta(seconds=row.idle_seconds):
         row.ended_at, row.end_reason = now, "expired"
-        session.commit()
+        session.flush()
         return None
     if now - row.last_seen_at >= TOUCH_EVERY:
         row.last_seen_at = now
-        session.commit()
+        session.flush()
     return row
 
 
@@ -95,5 +95,4 @@ def end_all_for_participant(
         session, actor, "auth.sessions_ended", at=now, entity=participant, participant_id=participant.id,
         site_id=participant.site_id, reason=reason, changes={"sessions_ended": result.rowcount},
     )
-    session.commit()
     return result.rowcount

@@ -46,5 +46,4 @@ def update_site(session: Session, site: Site, raw: dict, *, actor: audit.Actor, 
         setattr(site, key, new)
     if changes:
         audit.record(session, actor, "site.settings", at=now, entity=site, site_id=site.id, changes=changes)
-    session.commit()
     return changes

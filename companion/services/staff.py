@@ -55,7 +55,6 @@ def create_coordinator(
     session.flush()
     audit.record(session, actor, "staff.create", at=now, entity=user, site_id=site.id,
                  changes={"email": [None, email], "role": [None, role]})
-    session.commit()
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
     return NewStaff(user=user, totp_secret=secret, otpauth_uri=uri)
 
@@ -67,6 +66,8 @@ def check_password(session: Session, email: str, password: str, *, now: datetime
     if user is None or not ok or not user.active:
         audit.record(session, audit.SYSTEM, "auth.staff_password_failed", at=now,
                      entity=user, site_id=user.site_id if user else None)
+        # Commits on its own (companion/db.py): the answer is a 4xx, which rolls the request back, and the
+        # failure must stay in the audit trail all the same.
         session.commit()
         return None
     return user
@@ -83,9 +84,10 @@ def check_totp(session: Session, user: StaffUser, code: str, *, now: datetime) -
         if code.isdigit() and pyotp.utils.strings_equal(totp.generate_otp(step), code):
             user.totp_last_step = step
             audit.record(session, audit.Actor("staff", user.id, user.site_id), "auth.signin", at=now)
-            session.commit()
+            session.flush()
             return True
     audit.record(session, audit.SYSTEM, "auth.staff_totp_failed", at=now, entity=user, site_id=user.site_id)
+    # Commits on its own (companion/db.py): the answer is a 4xx, and the failure must persist all the same.
     session.commit()
     return False
 
@@ -117,7 +119,6 @@ def set_active(session: Session, user: StaffUser, active: bool, *, reason: str, 
     audit.record(session, actor, "staff.enable" if active else "staff.disable", at=now, entity=user,
                  site_id=user.site_id, reason=reason,
                  changes={"active": [not active, active], "sessions_ended": ended})
-    session.commit()
 
 
 def set_role(session: Session, user: StaffUser, role: str, *, reason: str, actor: audit.Actor,
@@ -129,4 +130,3 @@ def set_role(session: Session, user: StaffUser, role: str, *, reason: str, actor
     old, user.role = user.role, role
     audit.record(session, actor, "staff.role", at=now, entity=user, site_id=user.site_id, reason=reason,
                  changes={"role": [old, role]})
-    session.commit()

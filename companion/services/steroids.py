@@ -91,7 +91,6 @@ def add(session: Session, participant: Participant, raw: DoseInput, *, actor: au
                       **clean)
     records.create(session, row, actor=actor, now=now, fields=clean)
     findings = _check_day_alerts(session, participant, row.local_date, row, now)
-    session.commit()
     return Saved(row, created=True, findings=findings)
 
 
@@ -110,7 +109,6 @@ def same_as_yesterday(session: Session, participant: Participant, *, actor: audi
     if not copies:
         raise ValidationFailed({"drug": _l("Nothing was logged yesterday.")})
     _check_day_alerts(session, participant, today, copies[-1], now)
-    session.commit()
     return copies
 
 
@@ -123,7 +121,6 @@ def correct(session: Session, participant: Participant, record_id: int, raw: Dos
     reason = reason_for(raw_reason, required=current.local_date < today)
     row = records.new_version(session, current, changes=clean, actor=actor, now=now, reason=reason)
     _check_day_alerts(session, participant, row.local_date, row, now)
-    session.commit()
     return row
 
 

@@ -43,7 +43,6 @@ def record_actual(session: Session, visit: Visit, raw_date, raw_reason, *, actor
     audit.record(session, actor, "visit.record_actual", at=now, entity=visit,
                  participant_id=visit.participant_id, reason=why, changes={"actual_date": [old, value]})
     reminders.replan(session, visit.participant, now=now)
-    session.commit()
     return visit
 
 
@@ -58,5 +57,4 @@ def move(session: Session, visit: Visit, raw_date, raw_reason, *, actor: audit.A
     audit.record(session, actor, "visit.move", at=now, entity=visit, participant_id=visit.participant_id,
                  reason=why, changes={"planned_date": [old, value]})
     reminders.replan(session, visit.participant, now=now)
-    session.commit()
     return visit

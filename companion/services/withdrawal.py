@@ -31,4 +31,3 @@ def withdraw(session: Session, participant: Participant, *, reason: str, actor: 
     audit.record(session, actor, "participant.withdraw", at=now, entity=participant, participant_id=participant.id,
                  site_id=participant.site_id, reason=why,
                  changes={"active": [True, False], "sessions_ended": ended, "reminders_cancelled": cancelled})
-    session.commit()

@@ -133,6 +133,7 @@ def _fill(url: str) -> None:
             diary.save_day(session, person, corrected, actor=me, today=TODAY, now=now_utc(), late_days=3)
             steroids.add(session, person, steroids.DoseInput(TODAY, "prednisone", strength_mg="5", tablets="2"),
                          actor=me, today=TODAY, now=now_utc(), late_days=3)
+        session.commit()  # as the requests that saved them would
     finally:
         session.close()
         engine.dispose()

@@ -133,6 +133,7 @@ def test_recording_the_actual_date_keeps_old_and_new_values(db_session, site):
 
 def test_audit_rows_cannot_be_changed_or_deleted(db_session, site):
     _enrol(db_session, site)
+    db_session.commit()  # as the request or the command that enrols does (services flush, never commit)
     event = db_session.scalar(select(AuditEvent).where(AuditEvent.action == "participant.enrol"))
     event.reason = "rewritten"
     with pytest.raises(audit.AuditTrailIsAppendOnly, match="audit events are never changed or deleted"):

@@ -114,6 +114,7 @@ def test_the_process_stops_with_status_1_when_its_lock_is_lost(app, db_session, 
             return self.checks == 1  # held for the first beat, then the database dropped the connection
 
     monkeypatch.setattr(scheduler, "JOBS", (scheduler.JobSpec("scheduler-heartbeat", "interval", {"seconds": 1},
+                                                              run=scheduler.heartbeat_pass,
                                                               misfire_grace_time=5),))
     before = signal.getsignal(signal.SIGTERM)
     started = clock.monotonic()

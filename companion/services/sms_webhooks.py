@@ -1,5 +1,6 @@
-"""What Twilio's webhooks tell us: delivery status of our reminders, and replies (RELIABILITY-SECURITY.md,
-"SMS provider"; DOMAIN.md section 7).
+"""What happens when Twilio's webhooks arrive: the delivery status of our reminders, and replies
+(RELIABILITY-SECURITY.md, "SMS provider"; DOMAIN.md section 7). The routes are companion/webhooks/views.py;
+they check Twilio's signature (companion/sms/twilio_webhooks.py) and the request commits what these flush.
 
 - Status callbacks are idempotent and only move forward: a status ranked no higher than the stored one
   (``delivered`` then a late ``sent``) changes nothing, and final statuses are never left. ``undelivered``
@@ -59,17 +60,15 @@ def keyword(body: str) -> str:
 
 def apply_status(session: Session, *, message_sid: str, status: str, error_code: str | None,
                  now: datetime) -> bool:
-    """Record a delivery status callback; returns whether anything changed. Commits."""
+    """Record a delivery status callback; returns whether anything changed."""
     status = (status or "").strip().lower()
     if not message_sid or status not in RANK:
         return False
     reminder = session.scalar(select(Reminder).where(Reminder.provider_sid == message_sid).with_for_update())
     if reminder is None:  # e.g. a sign-in code, which has no reminder row
-        session.commit()
         return False
     current = reminder.provider_status
     if current in FINAL or RANK[status] <= RANK.get(current or "", -1):
-        session.commit()
         return False
     reminder.provider_status, reminder.status_changed_at, reminder.updated_at = status, now, now
     if status in REMINDER_STATUS:
@@ -82,7 +81,7 @@ def apply_status(session: Session, *, message_sid: str, status: str, error_code:
         alerts.raise_alert(session, participant_id=reminder.participant_id, tier="AMBER", rule="sms_undelivered",
                            source_type="reminders", source_id=reminder.id, now=now,
                            details={"status": status, "error_code": code})
-    session.commit()
+    session.flush()
     log.info("reminder %s: provider status %s", reminder.id, status)
     return True
 
@@ -110,30 +109,26 @@ def handle_inbound(session: Session, *, message_sid: str, from_number: str, body
         return InboundResult(word, duplicate=True)
     participant = session.scalar(select(Participant).where(Participant.phone_e164 == (from_number or "").strip()))
     visit = _next_visit(participant, now) if participant is not None and word == "confirm" else None
-    session.add(InboundMessage(provider_sid=message_sid, participant_id=participant.id if participant else None,
-                               keyword=word, visit_id=visit.id if visit else None, received_at=now))
     try:
-        session.flush()
+        with session.begin_nested():  # only this insert is undone, not the rest of the request
+            session.add(InboundMessage(provider_sid=message_sid, keyword=word, received_at=now,
+                                       participant_id=participant.id if participant else None,
+                                       visit_id=visit.id if visit else None))
     except IntegrityError:  # the same webhook, delivered twice at once
-        session.rollback()
         return InboundResult(word, duplicate=True)
     log.info("SMS reply (%s) from participant %s", word, participant.id if participant else "unknown")
     if participant is None:
-        session.commit()
         return InboundResult(word)
     if word == "stop":
         reminders.opt_out(session, participant, source="SMS reply STOP", now=now)
     elif word == "start":
         reminders.opt_in(session, participant, source="SMS reply START", now=now)
     elif word == "help":
-        session.commit()
         return InboundResult(word, templates.help_reply(participant.language, participant.site.contact_phone))
     elif word == "confirm" and visit is not None:
         audit.record(session, audit.Actor("participant", participant.id, participant.site_id),
                      "visit.attendance_confirmed", at=now, entity=visit, participant_id=participant.id,
                      reason="SMS reply C", changes={"scheduled_date": [None, visit.scheduled_date]})
-        session.commit()
         return InboundResult(word, templates.render("confirmed", participant.language, day=visit.scheduled_date,
                                                     at=visit.planned_time))
-    session.commit()
     return InboundResult(word)

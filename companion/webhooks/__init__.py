@@ -1,0 +1,1 @@
+"""Twilio's webhook routes (/sms/status, /sms/inbound): check the signature, call the use case, answer."""
