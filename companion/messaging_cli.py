@@ -10,7 +10,6 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-
 # The twilio library logs every request and response (about 11 lines per SMS) at INFO; our own one line per
 # send (companion.services.dispatch: reminder id and outcome) is enough.
 QUIET_LIBRARIES = ("twilio.http_client",)
