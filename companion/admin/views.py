@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from companion import validation
 from companion.auth.access import roles_required
+from companion.auth.guards import site_staff_user
 from companion.db import db, now_utc
 from companion.models import StaffUser
 from companion.services import audit, heartbeat, staff
@@ -26,14 +27,6 @@ def _actor() -> audit.Actor:
 def _checked() -> None:
     if not FlaskForm().validate_on_submit():
         abort(400)
-
-
-def _own_user(user_id: int) -> StaffUser:
-    user = db.session.scalar(select(StaffUser).where(StaffUser.id == user_id,
-                                                     StaffUser.site_id == current_user.user.site_id))
-    if user is None:
-        abort(404)
-    return user
 
 
 def _page(*, errors=None, new=None, status=200):
@@ -74,9 +67,9 @@ def _reason() -> str:
 
 @blueprint.route("/users/<int:user_id>/active", methods=["POST"])
 @roles_required("administrator")
-def set_active(user_id: int):
+@site_staff_user
+def set_active(user: StaffUser):
     _checked()
-    user = _own_user(user_id)
     if user.id == current_user.user.id:
         abort(400)  # an administrator cannot lock themself out
     try:
@@ -90,9 +83,9 @@ def set_active(user_id: int):
 
 @blueprint.route("/users/<int:user_id>/role", methods=["POST"])
 @roles_required("administrator")
-def set_role(user_id: int):
+@site_staff_user
+def set_role(user: StaffUser):
     _checked()
-    user = _own_user(user_id)
     try:
         staff.set_role(db.session, user, request.form.get("role", ""), reason=_reason(), actor=_actor(),
                        now=now_utc())

@@ -11,10 +11,12 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from companion.auth.access import participant_required
+from companion.auth.guards import own_record
 from companion.db import db, now_utc
 from companion.domain import diary as items
 from companion.domain import phq
 from companion.domain import steroids as steroid_table
+from companion.models import SteroidDose
 from companion.services import audit, checkins, diary, schedules, steroids, trends
 from companion.services.errors import ValidationFailed
 
@@ -165,11 +167,12 @@ def same_as_yesterday():
 
 @blueprint.route("/steroids/<int:record_id>/void", methods=["POST"])
 @participant_required
-def void_dose(record_id: int):
+@own_record(SteroidDose)
+def void_dose(record: SteroidDose):
     if not FlaskForm().validate_on_submit():
         abort(400)
     try:
-        row = steroids.void(db.session, _me(), record_id, request.form.get("reason") or _("Entered by mistake"),
+        row = steroids.void(db.session, _me(), record.record_id, request.form.get("reason") or _("Entered by mistake"),
                             actor=_actor(), now=now_utc())
     except ValidationFailed:
         abort(404)

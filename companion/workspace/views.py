@@ -9,9 +9,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from companion.auth.access import roles_required
+from companion.auth.guards import participant_visit, site_alert, site_participant
 from companion.db import db, now_utc
 from companion.domain import lldas, sledai
 from companion.models import Alert, Participant, Visit
@@ -29,21 +29,6 @@ def _actor() -> audit.Actor:
 
 def _site_today() -> date:
     return schedules.local_today(current_user.user.site.timezone, now_utc())
-
-
-def _own(participant_id: int) -> Participant:
-    participant = db.session.scalar(select(Participant).where(
-        Participant.id == participant_id, Participant.site_id == current_user.user.site_id))
-    if participant is None:
-        abort(404)
-    return participant
-
-
-def _own_visit(participant: Participant, visit_id: int) -> Visit:
-    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id, Visit.participant_id == participant.id))
-    if visit is None:
-        abort(404)
-    return visit
 
 
 def _checked() -> None:
@@ -64,9 +49,9 @@ def _assessment_page(participant, visit, *, errors=None, status=200):
 
 @blueprint.route("/participants/<int:participant_id>/visits/<int:visit_id>/assessment", methods=["GET", "POST"])
 @roles_required(*READERS)
-def assessment(participant_id: int, visit_id: int):
-    participant = _own(participant_id)
-    visit = _own_visit(participant, visit_id)
+@site_participant
+@participant_visit
+def assessment(participant: Participant, visit: Visit):
     if request.method == "GET":
         return _assessment_page(participant, visit)
     if current_user.user.role != "coordinator":
@@ -94,12 +79,9 @@ def assessment(participant_id: int, visit_id: int):
 
 @blueprint.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @roles_required("coordinator")
-def acknowledge(alert_id: int):
+@site_alert
+def acknowledge(alert: Alert):
     _checked()
-    alert = db.session.get(Alert, alert_id)
-    if alert is None:
-        abort(404)
-    _own(alert.participant_id)  # 404 for another site's alert
     try:
         alert_service.acknowledge(db.session, alert, note=request.form.get("note", ""), actor=_actor(),
                                   now=now_utc())
@@ -114,8 +96,8 @@ def acknowledge(alert_id: int):
 
 @blueprint.route("/participants/<int:participant_id>/diary")
 @roles_required(*READERS)
-def diary(participant_id: int):
-    participant = _own(participant_id)
+@site_participant
+def diary(participant: Participant):
     today = schedules.local_today(participant.timezone, now_utc())
     weeks = review.weeks(db.session, participant, today=today, count=request.args.get("weeks", 4, type=int) or 4)
     return render_template(
@@ -127,8 +109,8 @@ def diary(participant_id: int):
 
 @blueprint.route("/participants/<int:participant_id>/weeks/<week_start>/sign-off", methods=["POST"])
 @roles_required(*READERS)
-def sign_off(participant_id: int, week_start: str):
-    participant = _own(participant_id)
+@site_participant
+def sign_off(participant: Participant, week_start: str):
     _checked()
     try:
         start = date.fromisoformat(week_start)
