@@ -16,6 +16,7 @@ from companion.auth.access import participant_api
 from companion.auth.guards import own_record
 from companion.db import db, now_utc
 from companion.domain import steroids as table
+from companion.forms import field_errors
 from companion.models import CheckIn, DiaryEntry, SteroidDose
 from companion.services import audit, checkins, diary, records, schedules, steroids
 from companion.services.errors import ValidationFailed
@@ -35,7 +36,7 @@ def _context() -> dict:
 
 
 def _invalid(exc: ValidationFailed):
-    abort(422, message="Invalid input", errors={"json": {k: str(v) for k, v in exc.errors.items()}})
+    abort(422, message="Invalid input", errors={"json": field_errors(exc.errors)})
 
 
 def _out(saved) -> tuple[object, int]:
@@ -48,7 +49,8 @@ def _out(saved) -> tuple[object, int]:
 
 def _listing(model, args):
     if (args["end"] - args["start"]).days > 366:
-        abort(422, message="Ask for at most a year at a time", errors={"query": {"end": "range over a year"}})
+        abort(422, message="Ask for at most a year at a time",
+              errors={"query": field_errors({"end": "range over a year"})})
     rows = records.current_versions(db.session, model, _me().id, args["start"], args["end"])
     for row in rows:
         row.urgent = False

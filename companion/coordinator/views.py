@@ -12,6 +12,7 @@ from companion.auth.access import roles_required
 from companion.auth.guards import site_participant
 from companion.coordinator.forms import EndSessionsForm, EnrolForm, VisitDateForm
 from companion.db import db, now_utc
+from companion.forms import errors_onto
 from companion.models import Participant
 from companion.services import alerts as alert_service
 from companion.services import audit, enrolment, heartbeat, schedules, sessions, visits, withdrawal
@@ -30,12 +31,7 @@ def _site_today():
 
 
 def _show_errors(form, exc: ValidationFailed) -> None:
-    for field, message in exc.errors.items():
-        target = getattr(form, {"phone_e164": "phone"}.get(field, field), None)
-        if target is not None:
-            target.errors = [*target.errors, str(message)]
-        else:
-            flash(str(message), "error")
+    errors_onto(form, exc, aliases={"phone_e164": "phone"})
 
 
 @blueprint.route("/")

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from companion.auth.access import participant_required, roles_required
 from companion.auth.guards import site_participant
 from companion.db import db, now_utc
+from companion.forms import errors_onto
 from companion.models import InboundMessage, Participant
 from companion.reminders.forms import PreferencesForm, StaffPreferencesForm
 from companion.services import audit, reminders
@@ -60,12 +61,7 @@ def _save(form: PreferencesForm, participant: Participant, actor: audit.Actor, r
                               reason=reason)
     except ValidationFailed as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
-            target = getattr(form, name, None)
-            if target is not None:
-                target.errors = [*target.errors, str(message)]
-            else:
-                flash(str(message), "error")
+        errors_onto(form, exc)
         return False
     return True
 
