@@ -13,7 +13,7 @@ MAX_ID = 2_147_483_647
 class IdConverter(IntegerConverter):
     """``<int:…>`` in every route: digits only, 1 to MAX_ID; anything else does not match (404)."""
 
-    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID,  # noqa: A002
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = MAX_ID,
                  signed: bool = False) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 

@@ -74,17 +74,20 @@ def make_engine(url: str) -> Engine:
 
 
 def redact_database_error(context) -> None:
-    """Cut the driver's message down to what names no value: PostgreSQL adds ``DETAIL: Key (phone)=(+86…)``
-    or ``Failing row contains (…)`` and quotes bad input (``invalid input syntax …: "…"``). What is kept:
-    the error class, the SQLSTATE and the constraint, table and column names (schema, never data)."""
+    """Cut the driver's message down to what names no value. PostgreSQL adds ``DETAIL: Key (phone)=(+86…)``
+    or ``Failing row contains (…)``, and its data errors (SQLSTATE class 22) quote the bad input
+    (``invalid input syntax for type integer: "…"``). Kept: the error class, the SQLSTATE, the first line
+    outside class 22, and the constraint, table and column names (schema, never data)."""
     original = context.original_exception
     diag = getattr(original, "diag", None)
     if diag is not None:  # psycopg
-        names = {"sqlstate": original.sqlstate, "constraint": diag.constraint_name, "table": diag.table_name,
+        sqlstate = original.sqlstate or ""
+        first = "" if sqlstate.startswith("22") else (str(original).splitlines() or [""])[0]
+        names = {"sqlstate": sqlstate, "constraint": diag.constraint_name, "table": diag.table_name,
                  "column": diag.column_name}
-        text = ", ".join(f"{key} {value}" for key, value in names.items() if value)
+        text = "; ".join([first, ", ".join(f"{key} {value}" for key, value in names.items() if value)]).strip("; ")
     else:  # sqlite3: its messages name constraints and columns; strip any quoted value all the same
-        first = str(original).splitlines()[0] if str(original) else ""
+        first = (str(original).splitlines() or [""])[0]
         text = re.sub(r"(['\"]).*?\1", "'…'", first)
     original.args = (f"{type(original).__name__}: {text}",)
     wrapped = context.sqlalchemy_exception  # its message was built from the driver's before this hook

@@ -8,7 +8,8 @@ import traceback
 from datetime import date
 
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import DataError, IntegrityError
 
 from companion.db import now_utc
 from companion.models import DiaryEntry, Participant
@@ -48,3 +49,13 @@ def test_a_failed_insert_of_a_phone_number_shows_no_number(db_session, site, cap
         db_session.flush()
     _assert_nothing_leaks(exc_info, caplog, PHONE)
     assert PHONE.removeprefix("+") not in str(exc_info.value)
+    assert "phone" in str(exc_info.value)  # the constraint is still named: the error stays useful
+
+
+def test_bad_input_quoted_by_postgresql_is_not_repeated(db_session, caplog):
+    """PostgreSQL's data errors (SQLSTATE class 22) quote the input: ``invalid input syntax …: "…"``."""
+    if db_session.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite converts the text without an error; runs in CI's PostgreSQL pass")
+    with pytest.raises(DataError, match=r"sqlstate 22") as exc_info, db_session.begin_nested():
+        db_session.execute(text("SELECT CAST(:value AS integer)"), {"value": PHONE})
+    _assert_nothing_leaks(exc_info, caplog, PHONE)
