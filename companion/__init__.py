@@ -30,10 +30,12 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     from companion import auth, i18n, security, sms, templating
     from companion.catalogues import ensure_compiled
+    from companion.converters import bounded_ids
     from companion.db import db
     from companion.extensions import api, babel, csrf, limiter
     from companion.protocols import load_protocol
 
+    bounded_ids(app)  # before any route: ids in URLs are bounded (companion/converters.py)
     ensure_compiled(app)  # a clone started without dev.sh has no .mo files (companion/catalogues.py)
     db.init_app(app)
     csrf.init_app(app)

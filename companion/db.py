@@ -11,6 +11,7 @@ importing this module opens nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -66,12 +67,39 @@ CONNECT_TIMEOUT_SECONDS = 10
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: bound values (a note, a phone number) never appear in an error's text or a log
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         _sqlite_proper_transactions(engine)
-        return engine
-    # a database that hangs (rather than refusing) must not hang every request and /healthz with it
-    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    else:
+        # a database that hangs (rather than refusing) must not hang every request and /healthz with it
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                               connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS})
+    event.listen(engine, "handle_error", redact_database_error)
+    return engine
+
+
+def redact_database_error(context) -> None:
+    """Cut the driver's message down to what names no value. PostgreSQL adds ``DETAIL: Key (phone)=(+86…)``
+    or ``Failing row contains (…)``, and its data errors (SQLSTATE class 22) quote the bad input
+    (``invalid input syntax for type integer: "…"``). Kept: the error class, the SQLSTATE, the first line
+    outside class 22, and the constraint, table and column names (schema, never data)."""
+    original = context.original_exception
+    diag = getattr(original, "diag", None)
+    if diag is not None:  # psycopg
+        sqlstate = original.sqlstate or ""
+        first = "" if sqlstate.startswith("22") else (str(original).splitlines() or [""])[0]
+        names = {"sqlstate": sqlstate, "constraint": diag.constraint_name, "table": diag.table_name,
+                 "column": diag.column_name}
+        text = "; ".join([first, ", ".join(f"{key} {value}" for key, value in names.items() if value)]).strip("; ")
+    else:  # sqlite3: its messages name constraints and columns; strip any quoted value all the same
+        first = (str(original).splitlines() or [""])[0]
+        text = re.sub(r"(['\"]).*?\1", "'…'", first)
+    original.args = (f"{type(original).__name__}: {text}",)
+    wrapped = context.sqlalchemy_exception  # its message was built from the driver's before this hook
+    if wrapped is not None:
+        kind = type(original)
+        wrapped.args = (f"({kind.__module__}.{kind.__name__}) {original.args[0]}",)
 
 
 def _sqlite_proper_transactions(engine: Engine) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from companion import validation
+from companion.admin.forms import ActiveForm, NewUserForm, RoleForm, SiteForm
 from companion.auth.access import roles_required
+from companion.auth.guards import site_staff_user
 from companion.db import db, now_utc
+from companion.forms import field_errors, submitted
 from companion.models import StaffUser
 from companion.services import audit, heartbeat, staff
 from companion.services.errors import ValidationFailed
@@ -23,26 +24,12 @@ def _actor() -> audit.Actor:
     return audit.Actor("staff", current_user.user.id, current_user.user.site_id)
 
 
-def _checked() -> None:
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-
-
-def _own_user(user_id: int) -> StaffUser:
-    user = db.session.scalar(select(StaffUser).where(StaffUser.id == user_id,
-                                                     StaffUser.site_id == current_user.user.site_id))
-    if user is None:
-        abort(404)
-    return user
-
-
 def _page(*, errors=None, new=None, status=200):
     users = db.session.scalars(select(StaffUser).where(StaffUser.site_id == current_user.user.site_id)
                                .order_by(StaffUser.email)).all()
     site = current_user.user.site
     return render_template("admin/index.html", users=users, site=site, roles=staff.ROLES,
-                           errors=errors or {}, new=new, settings=SETTINGS,
-                           values=request.form if request.method == "POST" else None,
+                           errors=field_errors(errors or {}), new=new, settings=SETTINGS, values=submitted(),
                            reminders=heartbeat.scheduler_status(db.session, now=now_utc()), zone=site.timezone), status
 
 
@@ -55,32 +42,25 @@ def index():
 @blueprint.route("/users", methods=["POST"])
 @roles_required("administrator")
 def create_user():
-    _checked()
+    form = NewUserForm.from_form()
     try:
-        new = staff.create_coordinator(db.session, email=request.form.get("email", ""),
-                                       password=request.form.get("password", ""), site=current_user.user.site,
-                                       now=now_utc(), actor=_actor(), role=request.form.get("role", ""))
+        new = staff.create_coordinator(db.session, email=form.email or "", password=form.password or "",
+                                       site=current_user.user.site, now=now_utc(), actor=_actor(),
+                                       role=form.role or "")
     except ValidationFailed as exc:
         return _page(errors=exc.errors, status=400)
     return _page(new=new)
 
 
-def _reason() -> str:
-    try:
-        return validation.reason(request.form.get("reason", ""))
-    except validation.FieldError as exc:
-        raise ValidationFailed({"reason": exc.message}) from exc
-
-
 @blueprint.route("/users/<int:user_id>/active", methods=["POST"])
 @roles_required("administrator")
-def set_active(user_id: int):
-    _checked()
-    user = _own_user(user_id)
+@site_staff_user
+def set_active(user: StaffUser):
     if user.id == current_user.user.id:
         abort(400)  # an administrator cannot lock themself out
+    form = ActiveForm.from_form()
     try:
-        staff.set_active(db.session, user, request.form.get("active") == "1", reason=_reason(), actor=_actor(),
+        staff.set_active(db.session, user, form.make_active, reason=form.checked_reason(), actor=_actor(),
                          now=now_utc())
     except ValidationFailed as exc:
         return _page(errors=exc.errors, status=400)
@@ -90,11 +70,11 @@ def set_active(user_id: int):
 
 @blueprint.route("/users/<int:user_id>/role", methods=["POST"])
 @roles_required("administrator")
-def set_role(user_id: int):
-    _checked()
-    user = _own_user(user_id)
+@site_staff_user
+def set_role(user: StaffUser):
+    form = RoleForm.from_form()
     try:
-        staff.set_role(db.session, user, request.form.get("role", ""), reason=_reason(), actor=_actor(),
+        staff.set_role(db.session, user, form.role or "", reason=form.checked_reason(), actor=_actor(),
                        now=now_utc())
     except ValidationFailed as exc:
         return _page(errors=exc.errors, status=400)
@@ -105,10 +85,9 @@ def set_role(user_id: int):
 @blueprint.route("/site", methods=["POST"])
 @roles_required("administrator")
 def site_settings():
-    _checked()
+    form = SiteForm.from_form()
     try:
-        update_site(db.session, current_user.user.site, {k: request.form.get(k) for k in SETTINGS},
-                    actor=_actor(), now=now_utc())
+        update_site(db.session, current_user.user.site, form.values(), actor=_actor(), now=now_utc())
     except ValidationFailed as exc:
         return _page(errors=exc.errors, status=400)
     flash(_("Site settings saved."))

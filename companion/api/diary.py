@@ -13,8 +13,10 @@ from flask_smorest import Blueprint, abort
 
 from companion.api import diary_schemas as s
 from companion.auth.access import participant_api
+from companion.auth.guards import own_record
 from companion.db import db, now_utc
 from companion.domain import steroid_table
+from companion.forms import field_errors
 from companion.models import CheckIn, DiaryEntry, SteroidDose
 from companion.services import audit, checkins, diary, records, schedules, steroids
 from companion.services.errors import ValidationFailed
@@ -34,7 +36,7 @@ def _context() -> dict:
 
 
 def _invalid(exc: ValidationFailed):
-    abort(422, message="Invalid input", errors={"json": {k: str(v) for k, v in exc.errors.items()}})
+    abort(422, message="Invalid input", errors={"json": field_errors(exc.errors)})
 
 
 def _out(saved) -> tuple[object, int]:
@@ -47,7 +49,8 @@ def _out(saved) -> tuple[object, int]:
 
 def _listing(model, args):
     if (args["end"] - args["start"]).days > 366:
-        abort(422, message="Ask for at most a year at a time", errors={"query": {"end": "range over a year"}})
+        abort(422, message="Ask for at most a year at a time",
+              errors={"query": field_errors({"end": "range over a year"})})
     rows = records.current_versions(db.session, model, _me().id, args["start"], args["end"])
     for row in rows:
         row.urgent = False
@@ -80,12 +83,12 @@ def create_entry(data):
 
 @blueprint.route("/diary-entries/<int:record_id>/corrections", methods=["POST"])
 @participant_api
+@own_record(DiaryEntry)
 @blueprint.arguments(s.DiaryCorrectionIn)
 @blueprint.response(201, s.DiaryEntryOut)
-def correct_entry(data, record_id: int):
+def correct_entry(data, record: DiaryEntry):
     """Correct an entry: a new version; a reason is required once the day is over."""
-    current = records.current_of(db.session, DiaryEntry, _me().id, record_id)
-    if current is None or current.voided or current.local_date != data["local_date"]:
+    if record.voided or record.local_date != data["local_date"]:
         abort(404, message="No such entry for that day")
     try:
         return _out(diary.save_day(db.session, _me(), diary.DiaryInput(**data), **_context()))
@@ -117,14 +120,15 @@ def create_dose(data):
 
 @blueprint.route("/steroid-doses/<int:record_id>/corrections", methods=["POST"])
 @participant_api
+@own_record(SteroidDose)
 @blueprint.arguments(s.SteroidCorrectionIn)
 @blueprint.response(201, s.SteroidDoseOut)
-def correct_dose(data, record_id: int):
+def correct_dose(data, record: SteroidDose):
     """Correct a dose: a new version; a reason is required once the day is over."""
     reason = data.pop("reason")
     context = _context()
     try:
-        row = steroids.correct(db.session, _me(), record_id, steroids.DoseInput(**data), reason, **context)
+        row = steroids.correct(db.session, _me(), record.record_id, steroids.DoseInput(**data), reason, **context)
     except ValidationFailed as exc:
         if "record" in exc.errors:
             abort(404, message="No such dose")
@@ -156,14 +160,15 @@ def create_check_in(data):
 
 @blueprint.route("/check-ins/<int:record_id>/corrections", methods=["POST"])
 @participant_api
+@own_record(CheckIn)
 @blueprint.arguments(s.CheckInCorrectionIn)
 @blueprint.response(201, s.CheckInOut)
-def correct_check_in(data, record_id: int):
+def correct_check_in(data, record: CheckIn):
     """Correct a check-in's answers: a new version; a reason is required once the day is over."""
     context = _context()
     context.pop("late_days")
     try:
-        saved = checkins.correct(db.session, _me(), record_id, data["answers"], data["reason"], **context)
+        saved = checkins.correct(db.session, _me(), record.record_id, data["answers"], data["reason"], **context)
     except ValidationFailed as exc:
         if "record" in exc.errors:
             abort(404, message="No such check-in")

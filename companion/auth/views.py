@@ -27,7 +27,7 @@ STAFF_STEP_SECONDS = 300
 
 def _phone() -> str:
     try:
-        return validation.phone(request.form.get("phone", ""))
+        return validation.phone(PhoneForm().phone.data or "")
     except validation.FieldError:
         return "invalid"
 
@@ -41,7 +41,7 @@ def _phone_address_key() -> str:
 
 
 def _email() -> str:
-    return staff.normalise_email(request.form.get("email", ""))[:254]
+    return staff.normalise_email(StaffPasswordForm().email.data or "")[:254]
 
 
 def _email_key() -> str:

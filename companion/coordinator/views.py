@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from companion.auth.access import roles_required
+from companion.auth.guards import site_participant
 from companion.coordinator.forms import EndSessionsForm, EnrolForm, VisitDateForm
 from companion.db import db, now_utc
+from companion.forms import errors_onto
 from companion.models import Participant
 from companion.services import alerts as alert_service
 from companion.services import audit, enrolment, heartbeat, schedules, sessions, visits, withdrawal
@@ -29,25 +30,8 @@ def _site_today():
     return schedules.local_today(current_user.user.site.timezone, now_utc())
 
 
-def _own_participant(participant_id: int) -> Participant:
-    """A participant of the coordinator's own site, else 404 (no hint that the record exists)."""
-    participant = db.session.scalar(
-        select(Participant)
-        .where(Participant.id == participant_id, Participant.site_id == current_user.user.site_id)
-        .options(selectinload(Participant.visits))
-    )
-    if participant is None:
-        abort(404)
-    return participant
-
-
 def _show_errors(form, exc: ValidationFailed) -> None:
-    for field, message in exc.errors.items():
-        target = getattr(form, {"phone_e164": "phone"}.get(field, field), None)
-        if target is not None:
-            target.errors = [*target.errors, str(message)]
-        else:
-            flash(str(message), "error")
+    errors_onto(form, exc, aliases={"phone_e164": "phone"})
 
 
 @blueprint.route("/")
@@ -113,17 +97,18 @@ def _participant_page(record: Participant, *, visit_form=None, end_form=None, st
 
 @blueprint.route("/participants/<int:participant_id>")
 @roles_required("coordinator", "investigator")
-def participant(participant_id: int):
-    return _participant_page(_own_participant(participant_id))
+@site_participant
+def participant(participant: Participant):
+    return _participant_page(participant)
 
 
 @blueprint.route("/participants/<int:participant_id>/visits", methods=["POST"])
 @roles_required("coordinator")
-def visit_date(participant_id: int):
-    record = _own_participant(participant_id)
-    form = _visit_form(record)
+@site_participant
+def visit_date(participant: Participant):
+    form = _visit_form(participant)
     if form.validate_on_submit():
-        visit = next(v for v in record.visits if v.id == form.visit_id.data)  # choices hold only this record's
+        visit = next(v for v in participant.visits if v.id == form.visit_id.data)  # choices hold only this record's
         change = visits.record_actual if form.action.data == "record" else visits.move
         try:
             change(db.session, visit, form.date.data, form.reason.data, actor=_actor(), now=now_utc(),
@@ -132,25 +117,25 @@ def visit_date(participant_id: int):
             _show_errors(form, exc)
         else:
             flash(_("Visit updated."))
-            return redirect(url_for("coordinator.participant", participant_id=record.id))
-    return _participant_page(record, visit_form=form, status=400)
+            return redirect(url_for("coordinator.participant", participant_id=participant.id))
+    return _participant_page(participant, visit_form=form, status=400)
 
 
 @blueprint.route("/participants/<int:participant_id>/end-sessions", methods=["POST"])
 @roles_required("coordinator")
-def end_sessions(participant_id: int):
-    record = _own_participant(participant_id)
+@site_participant
+def end_sessions(participant: Participant):
     form = EndSessionsForm()
     if form.validate_on_submit():
         try:
-            count = sessions.end_all_for_participant(db.session, record, actor=_actor(),
+            count = sessions.end_all_for_participant(db.session, participant, actor=_actor(),
                                                      reason=form.reason.data, now=now_utc())
         except ValidationFailed as exc:
             _show_errors(form, exc)
         else:
             flash(_("%(n)s session(s) ended. The participant must sign in again.", n=count))
-            return redirect(url_for("coordinator.participant", participant_id=record.id))
-    return _participant_page(record, end_form=form, status=400)
+            return redirect(url_for("coordinator.participant", participant_id=participant.id))
+    return _participant_page(participant, end_form=form, status=400)
 
 
 @blueprint.route("/alerts")
@@ -166,16 +151,16 @@ def alerts():
 
 @blueprint.route("/participants/<int:participant_id>/withdraw", methods=["POST"])
 @roles_required("coordinator")
-def withdraw(participant_id: int):
-    record = _own_participant(participant_id)
+@site_participant
+def withdraw(participant: Participant):
     form = EndSessionsForm()  # the same single "reason" field
     if form.validate_on_submit():
         try:
-            withdrawal.withdraw(db.session, record, reason=form.reason.data, actor=_actor(), now=now_utc())
+            withdrawal.withdraw(db.session, participant, reason=form.reason.data, actor=_actor(), now=now_utc())
         except ValidationFailed as exc:
             flash(str(next(iter(exc.errors.values()))), "error")
         else:
             flash(_("%(study_id)s is withdrawn: signed out, reminders cancelled, record kept.",
-                    study_id=record.study_id))
-            return redirect(url_for("coordinator.participant", participant_id=record.id))
-    return _participant_page(record, status=400)
+                    study_id=participant.study_id))
+            return redirect(url_for("coordinator.participant", participant_id=participant.id))
+    return _participant_page(participant, status=400)

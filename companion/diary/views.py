@@ -7,12 +7,15 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from companion.auth.access import participant_required
+from companion.auth.guards import own_record
 from companion.db import db, now_utc
+from companion.diary.forms import CheckInForm, DayForm, DoseForm, VoidForm
 from companion.domain import diary_rules, phq, steroid_table
+from companion.forms import field_errors
+from companion.models import SteroidDose
 from companion.services import audit, checkins, diary, schedules, steroids, trends
 from companion.services.errors import ValidationFailed
 
@@ -58,17 +61,9 @@ def _after_save(saved, done_endpoint: str, **values):
     return redirect(url_for(done_endpoint, **values))
 
 
-#: kept across the steroid buttons in the (signed, not encrypted) session cookie: numbers and item keys only,
-#: never the free-text note or reason
-DRAFT_FIELDS = ("fatigue", "joint_pain", "temperature_c")
-DOSE_FIELDS = ("strength_mg", "tablets", "dose_mg")
-
-
-def _keep_draft(day: date) -> None:
+def _keep_draft(day: date, form: DoseForm) -> None:
     """The steroid buttons post the whole diary form: keep what was tapped, so nothing is lost."""
-    draft = {name: request.form.get(name) for name in DRAFT_FIELDS if request.form.get(name)}
-    draft["symptoms"] = request.form.getlist("symptoms")
-    session["diary_draft"] = {"day": day.isoformat(), "values": draft}
+    session["diary_draft"] = {"day": day.isoformat(), "values": form.draft()}
 
 
 def _take_draft(day: date) -> MultiDict | None:
@@ -81,6 +76,7 @@ def _take_draft(day: date) -> MultiDict | None:
 
 
 def _diary_page(day: date, *, errors=None, values=None, dose_errors=None, status: int = 200):
+    errors, dose_errors = field_errors(errors or {}), field_errors(dose_errors or {})
     me, today = _me(), _today()
     entry = diary.entry_for(db.session, me, day)
     return render_template(
@@ -89,7 +85,7 @@ def _diary_page(day: date, *, errors=None, values=None, dose_errors=None, status
         yesterday_doses=bool(steroids.doses_on(db.session, me, today - timedelta(days=1))),
         dose_errors=dose_errors or {}, doses=steroids.doses_on(db.session, me, day),
         equivalent=steroids.daily_equivalent(db.session, me, day), symptoms=diary_rules.SYMPTOMS,
-        drugs=steroid_table.DRUGS.values(), late_days=_late_days(), form=FlaskForm(),
+        drugs=steroid_table.DRUGS.values(), late_days=_late_days(),
         earlier_days=[today - timedelta(days=n) for n in range(1, _late_days() + 1)],
     ), status
 
@@ -101,33 +97,21 @@ def day():
     day = _day_from_query(today)
     if request.method == "GET":
         return _diary_page(day, values=_take_draft(day))
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    dose = _dose_from_form(day) if any(request.form.get(name) for name in DOSE_FIELDS) else None
+    form = DayForm.from_form()
+    dose = form.typed_dose(day)
     if dose is not None:  # a dose typed in but "Save" pressed instead of "Add dose": save it too
         try:
             steroids.check(dose, today, _late_days())
         except ValidationFailed as exc:
-            return _diary_page(day, dose_errors=exc.errors, values=request.form, status=400)
-    raw = diary.DiaryInput(
-        local_date=day, fatigue=request.form.get("fatigue"), joint_pain=request.form.get("joint_pain"),
-        temperature_c=request.form.get("temperature_c"), symptoms=request.form.getlist("symptoms"),
-        note=request.form.get("note"), reason=request.form.get("reason"),
-    )
+            return _diary_page(day, dose_errors=exc.errors, values=form.formdata, status=400)
     try:
-        saved = diary.save_day(db.session, _me(), raw, actor=_actor(), today=today, now=now_utc(),
+        saved = diary.save_day(db.session, _me(), form.diary_input(day), actor=_actor(), today=today, now=now_utc(),
                                late_days=_late_days())
     except ValidationFailed as exc:
-        return _diary_page(day, errors=exc.errors, values=request.form, status=400)
+        return _diary_page(day, errors=exc.errors, values=form.formdata, status=400)
     if dose is not None:
         steroids.add(db.session, _me(), dose, actor=_actor(), today=today, now=now_utc(), late_days=_late_days())
     return _after_save(saved, "diary.day", day=None if day == today else day.isoformat())
-
-
-def _dose_from_form(day: date) -> steroids.DoseInput:
-    return steroids.DoseInput(local_date=day, drug=request.form.get("drug"),
-                              strength_mg=request.form.get("strength_mg"), tablets=request.form.get("tablets"),
-                              dose_mg=request.form.get("dose_mg"))
 
 
 @blueprint.route("/steroids", methods=["POST"])
@@ -135,43 +119,41 @@ def _dose_from_form(day: date) -> steroids.DoseInput:
 def add_dose():
     today = _today()
     day = _day_from_query(today)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    form = DoseForm.from_form()
     try:
-        saved = steroids.add(db.session, _me(), _dose_from_form(day), actor=_actor(), today=today, now=now_utc(),
+        saved = steroids.add(db.session, _me(), form.dose_input(day), actor=_actor(), today=today, now=now_utc(),
                              late_days=_late_days())
     except ValidationFailed as exc:
-        return _diary_page(day, dose_errors=exc.errors, values=request.form, status=400)
-    _keep_draft(day)
+        return _diary_page(day, dose_errors=exc.errors, values=form.formdata, status=400)
+    _keep_draft(day, form)
     return _after_save(saved, "diary.day", day=None if day == today else day.isoformat())
 
 
 @blueprint.route("/steroids/same-as-yesterday", methods=["POST"])
 @participant_required
 def same_as_yesterday():
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+    form = DoseForm.from_form()  # no fields of its own: the day's form as it was tapped, kept as a draft
     try:
         steroids.same_as_yesterday(db.session, _me(), actor=_actor(), today=_today(), now=now_utc(),
                                    late_days=_late_days())
     except ValidationFailed as exc:
-        return _diary_page(_today(), dose_errors=exc.errors, values=request.form, status=400)
-    _keep_draft(_today())
+        return _diary_page(_today(), dose_errors=exc.errors, values=form.formdata, status=400)
+    _keep_draft(_today(), form)
     flash(_("Yesterday's doses were copied to today."))
     return redirect(url_for("diary.day"))
 
 
 @blueprint.route("/steroids/<int:record_id>/void", methods=["POST"])
 @participant_required
-def void_dose(record_id: int):
-    if not FlaskForm().validate_on_submit():
-        abort(400)
+@own_record(SteroidDose)
+def void_dose(record: SteroidDose):
+    form = VoidForm.from_form()
     try:
-        row = steroids.void(db.session, _me(), record_id, request.form.get("reason") or _("Entered by mistake"),
+        row = steroids.void(db.session, _me(), record.record_id, form.reason or _("Entered by mistake"),
                             actor=_actor(), now=now_utc())
     except ValidationFailed:
         abort(404)
-    _keep_draft(row.local_date)
+    _keep_draft(row.local_date, form)
     flash(_("The dose was removed. It stays in your record as removed."))
     return redirect(url_for("diary.day", day=None if row.local_date == _today() else row.local_date.isoformat()))
 
@@ -181,14 +163,12 @@ def _check_in_page(kind: str, *, errors=None, status: int = 200):
     recent = checkins.recent_infusion(db.session, _me(), _today()) if kind == "post_infusion" else None
     options = diary_rules.SEVERITY if kind == "post_infusion" else phq.ANSWERS
     return render_template("diary/check_in.html", kind=kind, questions=questions, options=options, top=top,
-                           recent=recent, errors=errors or {}, stem=(phq.STEM_EN, phq.STEM_ZH)), status
+                           recent=recent, errors=field_errors(errors or {}), stem=(phq.STEM_EN, phq.STEM_ZH)), status
 
 
 def _save_check_in(kind: str):
-    if not FlaskForm().validate_on_submit():
-        abort(400)
     questions, _top = checkins._items(kind)
-    answers = {q.key: request.form.get(q.key) for q in questions}
+    answers = CheckInForm.from_form().answers(q.key for q in questions)
     raw = checkins.CheckInInput(kind=kind, answers=answers, local_date=_today())
     try:
         return checkins.save(db.session, _me(), raw, actor=_actor(), today=_today(), now=now_utc(),

@@ -17,7 +17,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from companion.auth.access import roles_required
+from companion.auth.guards import site_participant
 from companion.db import db, now_utc
+from companion.models import Participant
 from companion.services import audit, exports
 from companion.services.schedules import local_today
 
@@ -84,8 +86,8 @@ def dictionary_csv():
     return _download(exports.dictionary_csv(), "text/csv", now_utc(), "data-dictionary", ext="csv")
 
 
-def _record(participant_id: int, fmt: str, now: datetime) -> dict:
-    record = exports.participant_record(db.session, participant_id, site_id=current_user.user.site_id,
+def _record(participant: Participant, fmt: str, now: datetime) -> dict:
+    record = exports.participant_record(db.session, participant.id, site_id=current_user.user.site_id,
                                         actor=_actor(), now=now, fmt=fmt)
     if record is None:
         abort(404)
@@ -94,17 +96,19 @@ def _record(participant_id: int, fmt: str, now: datetime) -> dict:
 
 @blueprint.route("/participants/<int:participant_id>/record")
 @readers
-def record(participant_id: int):
-    data = _record(participant_id, "html", now_utc())
+@site_participant
+def record(participant: Participant):
+    data = _record(participant, "html", now_utc())
     columns = {name: [c.name for c in domain.columns] for name, domain in exports.DOMAINS.items()}
-    return render_template("records/record.html", record=data, columns=columns, participant_id=participant_id)
+    return render_template("records/record.html", record=data, columns=columns, participant_id=participant.id)
 
 
 @blueprint.route("/participants/<int:participant_id>/record.json")
 @readers
-def record_json(participant_id: int):
+@site_participant
+def record_json(participant: Participant):
     now = now_utc()
-    data = _record(participant_id, "json", now)
+    data = _record(participant, "json", now)
     body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
     return _download(body, "application/json", now, data["study_id"], "record", ext="json")
 

@@ -11,11 +11,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from companion.auth.access import participant_required, roles_required
+from companion.auth.guards import site_participant
 from companion.db import db, now_utc
 from companion.domain import reminder_plan
+from companion.forms import errors_onto
 from companion.models import InboundMessage, Participant
 from companion.reminders.forms import PreferencesForm, StaffPreferencesForm
 from companion.services import audit, reminders
@@ -60,12 +61,7 @@ def _save(form: PreferencesForm, participant: Participant, actor: audit.Actor, r
                               reason=reason)
     except ValidationFailed as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
-            target = getattr(form, name, None)
-            if target is not None:
-                target.errors = [*target.errors, str(message)]
-            else:
-                flash(str(message), "error")
+        errors_onto(form, exc)
         return False
     return True
 
@@ -87,15 +83,6 @@ def preferences():
                            consent_version=current_app.config["SMS_CONSENT_VERSION"]), 400 if form.errors else 200
 
 
-def _own_participant(participant_id: int) -> Participant:
-    participant = db.session.scalar(
-        select(Participant).where(Participant.id == participant_id, Participant.site_id == current_user.user.site_id)
-        .options(selectinload(Participant.visits)))
-    if participant is None:
-        abort(404)
-    return participant
-
-
 def _messages_page(participant: Participant, form: StaffPreferencesForm, status: int = 200):
     zone = ZoneInfo(participant.site.timezone)
     rows = reminders.messages_of(db.session, participant)
@@ -110,8 +97,8 @@ def _messages_page(participant: Participant, form: StaffPreferencesForm, status:
 
 @blueprint.route("/coordinator/participants/<int:participant_id>/messages", methods=["GET", "POST"])
 @roles_required("coordinator", "investigator")
-def messages(participant_id: int):
-    participant = _own_participant(participant_id)
+@site_participant
+def messages(participant: Participant):
     if request.method == "POST" and current_user.user.role != "coordinator":
         abort(403)  # investigators read; only coordinators change consent and settings
     form = StaffPreferencesForm()

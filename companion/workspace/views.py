@@ -8,16 +8,17 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from sqlalchemy import select
 
 from companion.auth.access import roles_required
+from companion.auth.guards import participant_visit, site_alert, site_participant
 from companion.db import db, now_utc
 from companion.domain import lldas, sledai
+from companion.forms import field_errors, submitted
 from companion.models import Alert, Participant, Visit
 from companion.services import alerts as alert_service
 from companion.services import assessments, audit, endpoint, review, schedules, trends
 from companion.services.errors import ValidationFailed
+from companion.workspace.forms import AcknowledgeForm, AssessmentForm, SignOffForm
 
 blueprint = Blueprint("workspace", __name__, url_prefix="/coordinator")
 READERS = ("coordinator", "investigator")
@@ -31,32 +32,13 @@ def _site_today() -> date:
     return schedules.local_today(current_user.user.site.timezone, now_utc())
 
 
-def _own(participant_id: int) -> Participant:
-    participant = db.session.scalar(select(Participant).where(
-        Participant.id == participant_id, Participant.site_id == current_user.user.site_id))
-    if participant is None:
-        abort(404)
-    return participant
-
-
-def _own_visit(participant: Participant, visit_id: int) -> Visit:
-    visit = db.session.scalar(select(Visit).where(Visit.id == visit_id, Visit.participant_id == participant.id))
-    if visit is None:
-        abort(404)
-    return visit
-
-
-def _checked() -> None:
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-
-
 def _assessment_page(participant, visit, *, errors=None, status=200):
     current = assessments.current_for_visit(db.session, visit)
     return render_template(
-        "workspace/assessment.html", participant=participant, visit=visit, current=current, errors=errors or {},
+        "workspace/assessment.html", participant=participant, visit=visit, current=current,
+        errors=field_errors(errors or {}),
         descriptors=sledai.DESCRIPTORS, variants=sledai.VARIANTS, immunosuppressants=lldas.IMMUNOSUPPRESSANTS,
-        settings=current_app.extensions["protocol"].lldas, values=request.form if request.method == "POST" else None,
+        settings=current_app.extensions["protocol"].lldas, values=submitted(),
         diary_mg=review.diary_equivalent(db.session, participant, visit.actual_date or _site_today()),
         today=_site_today(),
     ), status
@@ -64,25 +46,14 @@ def _assessment_page(participant, visit, *, errors=None, status=200):
 
 @blueprint.route("/participants/<int:participant_id>/visits/<int:visit_id>/assessment", methods=["GET", "POST"])
 @roles_required(*READERS)
-def assessment(participant_id: int, visit_id: int):
-    participant = _own(participant_id)
-    visit = _own_visit(participant, visit_id)
+@site_participant
+@participant_visit
+def assessment(participant: Participant, visit: Visit):
     if request.method == "GET":
         return _assessment_page(participant, visit)
     if current_user.user.role != "coordinator":
         abort(403)
-    _checked()
-    form = request.form
-    raw = assessments.AssessmentInput(
-        assessed_on=form.get("assessed_on"), variant=form.get("variant"),
-        descriptors=tuple(form.getlist("descriptors")),
-        haemolytic_anaemia=form.get("haemolytic_anaemia") == "y", gi_activity=form.get("gi_activity") == "y",
-        new_activity=form.get("new_activity") == "y", pga=form.get("pga"),
-        immunosuppressants={k: form.get(f"is-{k}") for k in lldas.IMMUNOSUPPRESSANTS if form.get(f"is-{k}")},
-        immunosuppressants_tolerated=form.get("immunosuppressants_tolerated") == "y",
-        prednisone_mg=form.get("prednisone_mg"), prednisone_reason=form.get("prednisone_reason"),
-        weight_kg=form.get("weight_kg"), reason=form.get("reason"),
-    )
+    raw = AssessmentForm.from_form().to_input()
     try:
         saved = assessments.save(db.session, participant, visit, raw, actor=_actor(), now=now_utc(),
                                  today=_site_today(), settings=current_app.extensions["protocol"].lldas)
@@ -94,28 +65,25 @@ def assessment(participant_id: int, visit_id: int):
 
 @blueprint.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @roles_required("coordinator")
-def acknowledge(alert_id: int):
-    _checked()
-    alert = db.session.get(Alert, alert_id)
-    if alert is None:
-        abort(404)
-    _own(alert.participant_id)  # 404 for another site's alert
+@site_alert
+def acknowledge(alert: Alert):
+    form = AcknowledgeForm.from_form()
     try:
-        alert_service.acknowledge(db.session, alert, note=request.form.get("note", ""), actor=_actor(),
+        alert_service.acknowledge(db.session, alert, note=form.note or "", actor=_actor(),
                                   now=now_utc())
     except ValidationFailed as exc:
         flash(str(next(iter(exc.errors.values()))), "error")
         return redirect(url_for("coordinator.alerts")), 303
     flash(_("Alert acknowledged."))
-    if request.form.get("back") == "participant":
+    if form.back == "participant":
         return redirect(url_for("workspace.diary", participant_id=alert.participant_id))
     return redirect(url_for("coordinator.alerts"))
 
 
 @blueprint.route("/participants/<int:participant_id>/diary")
 @roles_required(*READERS)
-def diary(participant_id: int):
-    participant = _own(participant_id)
+@site_participant
+def diary(participant: Participant):
     today = schedules.local_today(participant.timezone, now_utc())
     weeks = review.weeks(db.session, participant, today=today, count=request.args.get("weeks", 4, type=int) or 4)
     return render_template(
@@ -127,15 +95,15 @@ def diary(participant_id: int):
 
 @blueprint.route("/participants/<int:participant_id>/weeks/<week_start>/sign-off", methods=["POST"])
 @roles_required(*READERS)
-def sign_off(participant_id: int, week_start: str):
-    participant = _own(participant_id)
-    _checked()
+@site_participant
+def sign_off(participant: Participant, week_start: str):
+    form = SignOffForm.from_form()
     try:
         start = date.fromisoformat(week_start)
     except ValueError:
         abort(404)
     try:
-        review.sign_off(db.session, participant, start, note=request.form.get("note"), actor=_actor(),
+        review.sign_off(db.session, participant, start, note=form.note, actor=_actor(),
                         now=now_utc(), today=schedules.local_today(participant.timezone, now_utc()))
     except ValidationFailed as exc:
         flash(str(next(iter(exc.errors.values()))), "error")

@@ -6,6 +6,12 @@ import re
 
 import pytest
 
+from companion.auth.access import ROLES, roles_required
+from companion.auth.guards import is_id_argument, site_participant, unguarded_ids
+from companion.converters import MAX_ID
+from companion.db import now_utc
+from companion.services import alerts, audit, checkins, diary, steroids
+from companion.services.schedules import local_today
 from tests import factories
 
 #: routes anyone may open, with why
@@ -124,3 +130,111 @@ def test_participant_sees_only_their_own_schedule(client, db_session, site, sign
     assert f"visit-{theirs.visits[0].id}@" not in body
     if url.endswith(".ics"):
         assert f"visit-{mine.visits[-1].id}@" in body
+
+
+# Per-record guards (companion/auth/guards.py): every id in a URL is guarded, and out of reach it is a 404.
+
+
+def test_every_id_in_a_url_has_a_record_guard(app):
+    assert unguarded_ids(app) == []
+    guarded = {rule.endpoint for rule in app.url_map.iter_rules()
+               if getattr(app.view_functions[rule.endpoint], "record_guards", None)}
+    assert len(guarded) >= 15, guarded
+
+
+def test_a_new_route_without_a_guard_is_reported(make_app):
+    app = make_app()
+    app.add_url_rule("/coordinator/new/<int:participant_id>", "dummy.unguarded",
+                     roles_required("coordinator")(lambda participant_id: "reached"))
+    app.add_url_rule("/coordinator/new/<int:participant_id>/alerts/<int:alert_id>", "dummy.half",
+                     roles_required("coordinator")(site_participant(lambda participant, alert_id: "reached")))
+    app.add_url_rule("/coordinator/new/<int:participant_id>/ok", "dummy.guarded",
+                     roles_required("coordinator")(site_participant(lambda participant: "reached")))
+    assert unguarded_ids(app) == [("dummy.unguarded", "participant_id"), ("dummy.half", "alert_id")]
+
+
+@pytest.fixture
+def site_a_records(db_session, site, participant, sender, app):
+    """One record of every kind that a URL can name, all of site A's participant."""
+    now = now_utc()
+    today = local_today(participant.timezone, now)
+    actor = audit.Actor("participant", participant.id, site.id)
+    context = {"actor": actor, "today": today, "now": now, "late_days": 3}
+    dose = steroids.add(db_session, participant, steroids.DoseInput(local_date=today, drug="prednisone",
+                                                                    strength_mg="5", tablets="1"), **context)
+    entry = diary.save_day(db_session, participant, diary.DiaryInput(local_date=today, fatigue="2", joint_pain="1"),
+                           **context)
+    check_in = checkins.save(db_session, participant, checkins.CheckInInput(
+        kind="phq2", answers={"phq1": "0", "phq2": "1"}, local_date=today), **context)
+    alert = alerts.raise_alert(db_session, participant_id=participant.id, tier="AMBER", rule="fever",
+                               source_type="diary_entries", source_id=entry.record.id, details={}, now=now)
+    user = factories.coordinator(db_session, site).user
+    db_session.commit()
+    return {"participant_id": participant.id, "visit_id": participant.visits[0].id, "alert_id": alert.id,
+            "user_id": user.id, "dose": dose.record.record_id, "diary_entries": entry.record.record_id,
+            "check_ins": check_in.record.record_id}
+
+
+def _id_url(rule, ids: dict, guards: dict) -> str:
+    url = rule.rule
+    for argument, kind in guards.items():
+        key = kind.split(":")[1] if kind.startswith("own_record:") else argument
+        value = ids["dose" if key == "steroid_doses" else key]
+        url = re.sub(rf"<int:{argument}>", str(value), url)
+    return url.replace("<week_start>", "2026-01-05")
+
+
+def _guarded_routes(app, access: str):
+    for rule, methods, route_access in _routes(app):
+        guards = getattr(app.view_functions[rule.endpoint], "record_guards", {})
+        if guards and route_access == access:
+            yield rule, methods, guards, app.view_functions[rule.endpoint].roles
+
+
+def test_each_guarded_staff_route_is_404_for_another_sites_id(app, client, db_session, site_a_records,
+                                                              signin_staff):
+    other_site = factories.site(db_session, code="OTHER")
+    checked = 0
+    for role in ROLES:
+        stranger = factories.coordinator(db_session, other_site)
+        stranger.user.role = role
+        db_session.commit()
+        signin_staff(client, stranger)
+        for rule, methods, guards, roles in _guarded_routes(app, "staff"):
+            if role not in roles:
+                continue
+            for method in methods:
+                response = _call(client, method, _id_url(rule, site_a_records, guards))
+                assert response.status_code == 404, (role, method, rule.rule)
+                checked += 1
+        client.post("/signout")
+    assert checked >= 15
+
+
+def test_each_guarded_participant_route_is_404_for_another_participants_record(app, client, db_session, site,
+                                                                              site_a_records, signin_participant):
+    signin_participant(client, factories.participant(db_session, site))
+    checked = 0
+    for rule, methods, guards, _roles in _guarded_routes(app, "participant"):
+        for method in methods:
+            response = _call(client, method, _id_url(rule, site_a_records, guards))
+            assert response.status_code == 404, (method, rule.rule)
+            checked += 1
+    assert checked >= 4
+
+
+def test_an_id_beyond_the_database_integer_is_404_on_every_id_route(app, client, db_session, coordinator,
+                                                                     participant, signin_staff, signin_participant):
+    routes = [(rule, methods, access) for rule, methods, access in _routes(app)
+              if any(is_id_argument(arg) for arg in rule.arguments)]
+    assert len(routes) >= 15
+    signin_staff(client, coordinator)
+    participant_client = signin_participant(app.test_client(), participant)
+    for rule, methods, access in routes:
+        url = re.sub(r"<int:\w+>", "2147483648", rule.rule).replace("<week_start>", "2026-01-05")
+        for method in methods:
+            response = _call(participant_client if access == "participant" else client, method, url)
+            assert response.status_code == 404, (method, url)
+    # the largest id that the database holds is still a route (and then a 404 for a record that is not there)
+    assert client.get(f"/coordinator/participants/{MAX_ID}").status_code == 404
+    assert client.get(f"/coordinator/participants/{participant.id}").status_code == 200

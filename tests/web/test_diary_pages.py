@@ -101,7 +101,7 @@ def test_api_error_messages_follow_the_participants_language(client, db_session,
     me.language = "zh-CN"
     db_session.commit()
     body = {"client_id": "phone-0003-abc", "local_date": today.isoformat(), "fatigue": 20, "joint_pain": 1}
-    message = client.post("/api/v1/diary-entries", json=body).get_json()["errors"]["json"]["fatigue"]
+    message = client.post("/api/v1/diary-entries", json=body).get_json()["errors"]["json"]["fatigue"][0]
     assert "0" in message and "10" in message and any("\u4e00" <= ch <= "\u9fff" for ch in message)
 
 
