@@ -28,7 +28,7 @@ CSRF_EXEMPT = {
 
 #: view modules that may read request.form, with why
 RAW_FORM_ALLOWED = {
-    "companion/sms/views.py": "Twilio webhooks: the signature is computed over the raw posted parameters",
+    "companion/webhooks/views.py": "Twilio webhooks: the signature is computed over the raw posted parameters",
 }
 
 
