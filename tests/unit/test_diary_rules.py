@@ -137,3 +137,8 @@ def test_symptoms_note_and_reactions_checks():
     assert check_reactions({**complete, "itching": True}) == ["reaction_range"]
     assert check_reactions({**complete, "sneezing": 1}) == ["reaction_unknown"]
     assert check_reactions({k: v for k, v in complete.items() if k != "fatigue"}) == ["reaction_missing"]
+
+
+def test_a_negative_late_allowance_is_refused_with_its_value():
+    with pytest.raises(ValueError, match=r"^late_days must be >= 0 \(got -1\)$"):
+        day_status(date(2026, 3, 1), date(2026, 3, 1), -1)
