@@ -15,7 +15,7 @@ Equivalent mutants are listed in scripts/mutation_equivalents.txt, one a line:
 
 The pattern is matched against mutant names with fnmatch (mutmut's numbers change when the code changes, so
 write ``...x_to_utc__mutmut_*``), and OLD ==> NEW against the mutant's changed lines (stripped; several lines
-joined with " / "), as ``mutmut show NAME`` prints them.
+joined with " / "), as ``mutmut show NAME`` prints them; in OLD ==> NEW only ``*`` is special (any text).
 
 Prints the kill rate (killed / all mutants, and killed / non-equivalent ones; a timeout counts as killed) and
 exits 1 when a non-equivalent mutant survives (or was not tested) or when an allow-list entry matches no
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -87,13 +88,18 @@ def mutation_of(name: str) -> str:
     return f"{' / '.join(old)} ==> {' / '.join(new)}"
 
 
+def _matches(mutation: str, wanted: str) -> bool:
+    return re.fullmatch(".*".join(re.escape(part) for part in wanted.split("*")), mutation) is not None
+
+
 def judge(results: dict[str, str], equivalents: list[Equivalent]) -> int:
     survivors = sorted(name for name, status in results.items() if status not in CAUGHT)
     explained: dict[str, Equivalent] = {}
     stale = []
     for entry in equivalents:
-        candidates = [name for name in survivors if fnmatch.fnmatchcase(name, entry.pattern)]
-        matched = [name for name in candidates if results[name] == "survived" and mutation_of(name) == entry.mutation]
+        candidates = [name for name in survivors
+                      if results[name] == "survived" and fnmatch.fnmatchcase(name, entry.pattern)]
+        matched = [name for name in candidates if _matches(mutation_of(name), entry.mutation)]
         if not matched:
             stale.append(entry)
         explained.update(dict.fromkeys(matched, entry))

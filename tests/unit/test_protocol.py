@@ -399,3 +399,9 @@ def test_the_day_1_visit_must_be_an_infusion():
     data["visits"][0]["infusion"] = False
     assert errors_of(data) == [
         "visits: the day 1 visit must have infusion = true (study day 1 is the first infusion)"]
+
+
+def test_a_bad_visit_key_is_named_with_its_visit():
+    data = valid_data()
+    data["visits"][2]["key"] = " "
+    assert errors_of(data) == ["visits[2].key: must be a non-empty string"]
