@@ -212,3 +212,71 @@ def test_missed_steroid_entries_only_for_daily_loggers_and_custom_gap():
     assert missed_steroid_findings(date(2026, 3, 9), date(2026, 3, 10), True, gap_days=1) == []
     with pytest.raises(ValueError, match=r"gap_days must be >= 1 \(got 0\)"):
         missed_steroid_findings(None, date(2026, 3, 10), True, gap_days=0)
+
+
+# ---- the reasons coordinators read ---------------------------------------------------------------------------
+
+def reasons(findings: list[Finding]) -> list[str]:
+    return [f.reason_en for f in findings]
+
+
+def test_diary_reasons_name_what_was_reported():
+    everything = ["productive_cough", "burning_urination", "new_rash", "swollen_joints", "severe_headache",
+                  "neuro", "breathless", "chest_pain_breathing"]
+    assert reasons(diary_findings(everything, D("38.5"), 9)) == [
+        "Chest pain when breathing together with breathlessness",
+        "Breathlessness",
+        "Confusion, weakness, or a change in vision, speech or walking",
+        "Temperature 38.5 °C (>= 38.0)",
+        "Infection symptoms: burning_urination, productive_cough",
+        "New flare symptoms: new_rash, swollen_joints",
+        "Severe headache",
+    ]
+    assert reasons(diary_findings(["breathless"], None, 2)) == [
+        "Breathlessness, 2 day(s) after an infusion (possible reaction)"]
+
+
+def test_diary_input_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"^unknown symptom keys: \['sneezing'\]$"):
+        diary_findings(["sneezing", "neuro"], None, None)
+    with pytest.raises(TypeError, match="^temperature must be a Decimal, not float$"):
+        diary_findings([], 38.5, None)
+
+
+def test_reaction_reasons_name_the_items():
+    found = reaction_findings({"face_swelling": 1, "breathless_wheeze": 2, "dizzy_faint": 3, "nausea": 2}, 2)
+    assert reasons(found) == [
+        "Possible severe allergic reaction: face_swelling, breathless_wheeze, dizzy_faint",
+        "Reaction of severity >= 2, day 2 after an infusion: breathless_wheeze, dizzy_faint, nausea",
+    ]
+
+
+def test_reaction_input_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"^unknown reaction items: \['sneezing'\]$"):
+        reaction_findings({"sneezing": 1}, 1)
+    with pytest.raises(ValueError, match=r"^nausea: severity must be an integer 0-4 \(got 5\)$"):
+        reaction_findings({"nausea": 5}, 1)
+
+
+def test_phq_reasons_give_the_answer_and_the_total():
+    assert reasons(phq_findings("phq9", phq9(2, 2, 2, 2, 2, 0, 0, 0, 3), 13)) == [
+        "PHQ-9 item 9 (thoughts of self-harm) answered 3", "PHQ-9 total 13 (>= 10)"]
+    assert reasons(phq_findings("phq2", {"phq1": 1, "phq2": 2}, 3)) == ["PHQ-2 total 3 (>= 3)"]
+
+
+def test_phq_input_errors_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"^kind must be one of \('phq2', 'phq9'\) \(got 'gad7'\)$"):
+        phq_findings("gad7", {"phq1": 1, "phq2": 2}, 3)
+    with pytest.raises(ValueError, match=r"^phq9 total 0 does not match the answers \(sum 1\)$"):
+        phq_findings("phq9", phq9(0, 0, 0, 0, 0, 0, 0, 0, 1), 0)
+
+
+def test_steroid_reasons_give_the_dose_and_the_days_left():
+    assert reasons(steroid_findings(D("10"), date(2026, 6, 1), ENDPOINT)) == [
+        "Prednisone equivalent 10 mg/day (> 7.5) 17 day(s) before the endpoint visit"]
+    assert reasons(missed_steroid_findings(None, date(2026, 3, 10), True)) == [
+        "Usually logs steroids daily; no steroid entry yet"]
+    assert reasons(missed_steroid_findings(date(2026, 3, 6), date(2026, 3, 10), True)) == [
+        "Usually logs steroids daily; no steroid entry since 2026-03-06"]
+    with pytest.raises(ValueError, match=r"^gap_days must be >= 1 \(got 0\)$"):
+        missed_steroid_findings(None, date(2026, 3, 10), True, gap_days=0)

@@ -91,3 +91,8 @@ def test_post_infusion_day_takes_the_most_recent_infusion():
     assert post_infusion_day(infusions, date(2026, 3, 6)) == (date(2026, 3, 5), 1)
     assert post_infusion_day(iter(infusions), date(2026, 3, 12)) == (date(2026, 3, 5), 7)
     assert post_infusion_day([], date(2026, 3, 6)) is None
+
+
+def test_a_negative_late_allowance_is_refused_with_its_value():
+    with pytest.raises(ValueError, match=r"^late_days must be >= 0 \(got -1\)$"):
+        day_status(date(2026, 3, 1), date(2026, 3, 1), -1)

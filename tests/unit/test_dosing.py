@@ -107,3 +107,17 @@ def test_worked_example_62_kg():
     dose = infusion_dose_mg(D(62))
     assert dose == D("620.0")
     assert vials_for(dose) == {400: 1, 120: 2}
+
+
+def test_any_positive_amount_is_accepted():
+    assert infusion_dose_mg(Decimal(1)) == Decimal("10.0")
+    assert vials_for(Decimal("0.5")) == {400: 0, 120: 1}
+
+
+def test_input_errors_name_the_argument():
+    with pytest.raises(TypeError, match="^weight_kg must be a Decimal or int, not float$"):
+        infusion_dose_mg(60.0)
+    with pytest.raises(ValueError, match=r"^weight_kg must be a finite number \(got NaN\)$"):
+        infusion_dose_mg(Decimal("NaN"))
+    with pytest.raises(ValueError, match=r"^dose_mg must be > 0 \(got 0\)$"):
+        vials_for(Decimal(0))

@@ -14,6 +14,7 @@ from companion.domain.lldas import (
     LldasInput,
     LldasSettings,
     assess,
+    parse_settings,
 )
 
 D = Decimal
@@ -182,3 +183,66 @@ def test_inputs_are_frozen_copies():
     doses["methotrexate"] = D(50)
     assert value.immunosuppressants["methotrexate"] == D(15)
     assert value.sledai_present == frozenset({"rash"})
+
+
+def _details(value: LldasInput, settings: LldasSettings = DEFAULT_SETTINGS) -> list[str]:
+    return [c.detail_en for c in assess(value, settings).criteria]
+
+
+def test_details_when_every_criterion_is_met():
+    assert _details(BASE) == [
+        "SLEDAI-2K 4 <= 4, no major organ, haemolytic or GI activity",
+        "no new descriptor since the previous assessment; coordinator reports no new activity",
+        "PGA 1.0 <= 1",
+        "prednisone equivalent 7.5 <= 7.5 mg/day",
+        "maintenance immunosuppressants within the maxima and well tolerated",
+    ]
+    assert _details(replace(BASE, previous_present=None))[1] == \
+        "no previous assessment; coordinator reports no new activity"
+
+
+def test_details_when_every_criterion_fails():
+    failing = replace(BASE, sledai_present=frozenset({"seizure", "rash"}), haemolytic_anaemia=True,
+                      gi_activity=True, new_activity_by_coordinator=True, pga=D(2), prednisone_mg=D("7.6"),
+                      immunosuppressants={"hydroxychloroquine": D(401), "tacrolimus": D(2)},
+                      immunosuppressants_tolerated=False)
+    assert _details(failing) == [
+        "SLEDAI-2K 10 > 4; major organ activity: CNS; haemolytic anaemia; gastrointestinal activity",
+        "new since the previous assessment: seizure; coordinator reports new lupus activity",
+        "PGA 2 > 1",
+        "prednisone equivalent 7.6 > 7.5 mg/day",
+        "hydroxychloroquine 401 > 400 mg/day; tacrolimus is not an allowed maintenance drug at this site; "
+        "not well tolerated",
+    ]
+
+
+def test_an_allowed_drug_does_not_hide_the_drugs_listed_after_it():
+    settings = LldasSettings(cyclophosphamide_allowed=True)
+    for allowed in ("cyclophosphamide", "belimumab"):
+        value = replace(BASE, immunosuppressants={allowed: D(500), "tacrolimus": D(2)})
+        assert assess(value, settings).criteria[4].detail_en == \
+            "tacrolimus is not an allowed maintenance drug at this site"
+
+
+def test_input_errors_name_the_field():
+    with pytest.raises(TypeError, match="^pga must be a Decimal or int, not float$"):
+        replace(BASE, pga=1.0)
+    with pytest.raises(ValueError, match=r"^pga must be between 0 and 3 \(got 4\)$"):
+        replace(BASE, pga=D(4))
+    with pytest.raises(ValueError, match=r"^prednisone_mg must be a finite number >= 0 \(got -1\)$"):
+        replace(BASE, prednisone_mg=D(-1))
+    with pytest.raises(ValueError, match=r"^immunosuppressants\['azathioprine'\] must be a finite number >= 0"):
+        replace(BASE, immunosuppressants={"azathioprine": D("NaN")})
+    with pytest.raises(ValueError, match=r"^maxima\['azathioprine'\] must be a finite number >= 0 \(got -1\)$"):
+        LldasSettings(maxima={"azathioprine": D(-1)})
+
+
+def test_settings_errors_say_what_is_wrong():
+    errors: list[str] = []
+    assert parse_settings([], errors) == DEFAULT_SETTINGS
+    parse_settings({"cyclophosphamide": True, "study_drug_counts": "yes"}, errors)
+    assert errors == [
+        "lldas: must be a table",
+        "lldas.cyclophosphamide: unknown key (allowed: cyclophosphamide_counts, study_drug_counts)",
+        "lldas.study_drug_counts: must be true or false",
+    ]

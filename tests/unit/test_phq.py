@@ -98,3 +98,14 @@ def test_phq9_is_due_at_each_infusion_visit_until_answered():
     assert phq9_due_at_infusion(infusions, None, date(2026, 3, 15)) is None  # the day before
     assert phq9_due_at_infusion(infusions, date(2026, 3, 16), date(2026, 3, 17)) is None  # answered
     assert phq9_due_at_infusion(infusions, date(2026, 3, 3), date(2026, 3, 17)) == date(2026, 3, 16)
+
+
+def test_input_errors_name_the_item():
+    with pytest.raises(ValueError, match=r"^answers do not match the questionnaire: missing \[\], unexpected \['7'\]$"):
+        total({"phq1": 1, "phq2": 1, 7: 1}, phq.PHQ2_ITEMS)
+    with pytest.raises(ValueError, match=r"^phq2: answer must be an integer 0-3 \(got 4\)$"):
+        total({"phq1": 1, "phq2": 4}, phq.PHQ2_ITEMS)
+    with pytest.raises(ValueError, match="^phq9: required$"):
+        phq9_item9_positive({"phq1": 0})
+    with pytest.raises(ValueError, match=r"^phq9: answer must be an integer 0-3 \(got 4\)$"):
+        phq9_item9_positive({"phq9": 4})

@@ -296,3 +296,113 @@ def test_lldas_settings_are_validated():
         parse_protocol(data)
     assert "lldas.cyclophosphamide_counts: must be true or false" in caught.value.errors
     assert any(e.startswith("lldas.steroids_count: unknown key") for e in caught.value.errors)
+
+
+# ---- every error names its path (the coordinator editing the file reads these) --------------------------------
+
+def test_a_protocol_that_is_not_a_table():
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol([])
+    assert caught.value.errors == ["protocol: must be a table"]
+    assert ProtocolError("one problem").errors == ["one problem"]
+
+
+def test_every_missing_setting_is_named():
+    assert errors_of({}) == [
+        "id: required", "title: required", "version: required", "window_days: required",
+        "min_days_between_maintenance_infusions: required", "loading_doses: required", "visit_time: required",
+        "visit_duration_minutes: required", "readings: required", "visits: required", "reading: required"]
+
+
+def test_every_bad_setting_is_named():
+    data = valid_data() | {"id": " ", "title": 5, "version": "", "window_days": 15,
+                           "min_days_between_maintenance_infusions": 0, "loading_doses": -1, "visit_time": "24:00",
+                           "visit_duration_minutes": 1441, "reading": 3}
+    assert errors_of(data) == [
+        "id: must be a non-empty string", "title: must be a non-empty string", "version: must be a non-empty string",
+        "window_days: must be an integer between 0 and 14",
+        "min_days_between_maintenance_infusions: must be an integer >= 1", "loading_doses: must be an integer >= 0",
+        'visit_time: must be a time "HH:MM" between 00:00 and 23:59',
+        "visit_duration_minutes: must be an integer between 1 and 1440", "reading: must be a non-empty string"]
+
+
+def test_settings_at_their_limits_are_accepted():
+    data = valid_data() | {"visit_time": "23:59", "visit_duration_minutes": 1440,
+                           "min_days_between_maintenance_infusions": 1, "loading_doses": 7}
+    protocol = parse_protocol(data)
+    assert protocol.visit_time == time(23, 59) and protocol.visit_duration_minutes == 1440
+    assert protocol.loading_doses == 7  # every infusion of reading B may be a loading dose
+    assert parse_protocol(valid_data() | {"loading_doses": 0, "visit_duration_minutes": 1}).loading_doses == 0
+
+
+def test_parsed_protocol_keeps_its_names_and_readings():
+    protocol = parse_protocol(valid_data())
+    assert (protocol.title, protocol.version, protocol.reading) == ("Test protocol", "1", "B")
+    assert [(d.name, d.description, d.extra_infusion_days) for d in protocol.reading_definitions] == [
+        ("A", "8 infusions", (169,)), ("B", "7 infusions", ())]
+    assert protocol.with_reading("A").reading == "A"
+    assert all(v.endpoint is (v.day == 169) for v in protocol.visits)
+    without_endpoint_flags = valid_data()
+    for visit in without_endpoint_flags["visits"][:-1]:
+        del visit["endpoint"]
+    assert [v.endpoint for v in parse_protocol(without_endpoint_flags).visits][:2] == [False, False]
+
+
+def test_every_bad_reading_is_named():
+    data = valid_data()
+    data["readings"] = {"A": 5, "B": {"description": "", "extra_infusion_days": "169", "typo": 1},
+                        "C": {"extra_infusion_days": [1, 3, "x"]}}
+    assert errors_of(data) == [
+        "readings.A: must be a table", "readings.B.typo: unknown key",
+        "readings.B.description: must be a non-empty string",
+        "readings.B.extra_infusion_days: must be an array of study days",
+        "readings.C.description: required", "readings.C.extra_infusion_days[2]: must be an integer >= 1"]
+    assert errors_of(valid_data() | {"readings": {}}) == [
+        "readings: must be a table with at least one [readings.NAME] entry"]
+    # an invalid reading is not offered as the one in force
+    one_bad = valid_data() | {"reading": "A"}
+    one_bad["readings"]["A"] = 5
+    assert errors_of(one_bad) == ["readings.A: must be a table"]
+
+
+def test_an_extra_infusion_on_day_1_is_already_an_infusion():
+    data = valid_data()
+    data["readings"]["A"]["extra_infusion_days"] = [1]
+    assert errors_of(data) == ["readings.A.extra_infusion_days[0]: day 1 is already an infusion in every reading"]
+
+
+def test_every_bad_visit_field_is_named():
+    data = valid_data()
+    data["visits"] = [5, *data["visits"][1:], {"day": 8, "week": "1", "key": "Bad Key", "label_en": "",
+                                                "label_zh": 3, "infusion": "yes", "endpoint": "no"}]
+    assert errors_of(data) == [
+        "visits[0]: must be a table", "visits[8].week: must be an integer >= 0",
+        "visits[8].key: must use only a-z, 0-9 and '-'", "visits[8].label_en: must be a non-empty string",
+        "visits[8].label_zh: must be a non-empty string", "visits[8].infusion: must be true or false",
+        "visits[8].endpoint: must be true or false"]
+
+
+@pytest.mark.parametrize("visits", ["x", []])
+def test_visits_must_be_a_non_empty_array(visits):
+    assert errors_of(valid_data() | {"visits": visits}) == ["visits: must be a non-empty array of tables ([[visits]])"]
+
+
+def test_invalid_visits_are_not_checked_against_the_readings():
+    data = valid_data()
+    data["visits"][1] |= {"day": 1, "week": 0}
+    data["readings"]["A"]["extra_infusion_days"] = [170]
+    assert errors_of(data) == ["visits[1].day: duplicate day 1 (also visits[0])",
+                               "visits[1].key: duplicate key day-001 (also visits[0])"]
+
+
+def test_the_day_1_visit_must_be_an_infusion():
+    data = valid_data()
+    data["visits"][0]["infusion"] = False
+    assert errors_of(data) == [
+        "visits: the day 1 visit must have infusion = true (study day 1 is the first infusion)"]
+
+
+def test_a_bad_visit_key_is_named_with_its_visit():
+    data = valid_data()
+    data["visits"][2]["key"] = " "
+    assert errors_of(data) == ["visits[2].key: must be a non-empty string"]

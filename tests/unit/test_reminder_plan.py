@@ -18,7 +18,9 @@ from companion.domain.reminder_plan import (
     VISIT_D1,
     VISIT_D2,
     Preferences,
+    SendDecision,
     VisitSlot,
+    local_now,
     out_of_quiet_hours,
     plan_reminders,
     send_decision,
@@ -159,7 +161,7 @@ def test_diary_nudges_are_off_by_default_and_skip_days_with_an_entry():
 
 
 def test_planning_needs_an_aware_now():
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(ValueError, match="^now must be timezone-aware$"):
         plan_reminders([], Preferences(), SHANGHAI, datetime(2026, 3, 1))  # noqa: DTZ001
 
 
@@ -207,3 +209,92 @@ def test_validity_period_stays_within_twilio_limits():
     assert validity_seconds(NOW, NOW + timedelta(minutes=30)) == 1800
     assert validity_seconds(NOW, NOW + timedelta(days=2)) == 36000
     assert validity_seconds(NOW, NOW + timedelta(seconds=5)) == 60
+
+
+NO_QUIET_HOURS = {"quiet_start": time(9, 0), "quiet_end": time(9, 0)}
+
+
+def test_reminder_times_are_utc_instants():
+    visits = [visit(date(2026, 3, 10))]
+    plan = plan_reminders(visits, Preferences(diary_nudge_time=time(20, 0)), NEW_YORK, NOW)
+    assert plan and all(r.due_at.tzinfo is UTC and r.expires_at.tzinfo is UTC for r in plan)
+
+
+def test_quiet_hours_with_the_same_start_and_end_are_off():
+    prefs = Preferences(reminder_time=time(23, 30), morning_time=time(6, 0), **NO_QUIET_HOURS)
+    plan = by_kind(plan_reminders([visit(date(2026, 3, 10))], prefs, SHANGHAI, NOW))
+    assert local(plan[VISIT_D1].due_at, SHANGHAI) == datetime(2026, 3, 9, 23, 30)
+    assert local(plan[VISIT_D0].due_at, SHANGHAI) == datetime(2026, 3, 10, 6, 0)
+    assert send_decision(datetime(2026, 3, 9, 15, 30, tzinfo=UTC), datetime(2026, 3, 10, tzinfo=UTC), prefs,
+                         SHANGHAI).action == "send"  # 23:30 in Shanghai
+
+
+def test_edges_of_quiet_hours_that_do_not_wrap_midnight():
+    prefs = Preferences(quiet_start=time(13, 0), quiet_end=time(14, 0))
+    assert out_of_quiet_hours(datetime(2026, 3, 9, 13, 0), prefs) == datetime(2026, 3, 9, 12, 45)  # start: quiet
+    # the end is not quiet: sent at once, not deferred to itself
+    two_pm = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai
+    assert send_decision(two_pm, two_pm + timedelta(hours=3), prefs, SHANGHAI).action == "send"
+    one_pm = two_pm - timedelta(hours=1)  # the start is quiet: deferred to the end
+    assert send_decision(one_pm, two_pm + timedelta(hours=3), prefs, SHANGHAI) == SendDecision("defer", two_pm)
+
+
+def test_the_end_of_quiet_hours_that_wrap_midnight_is_not_quiet():
+    eight_am = datetime(2026, 3, 9, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai
+    assert send_decision(eight_am, eight_am + timedelta(hours=3), Preferences(), SHANGHAI).action == "send"
+
+
+def test_a_time_after_midnight_moves_to_the_evening_before_when_that_is_nearer():
+    # 00:30 is 3h45 after 20:45 the evening before and 7h30 before 08:00
+    plan = by_kind(plan_reminders([visit(date(2026, 3, 10))], Preferences(reminder_time=time(0, 30)), SHANGHAI, NOW))
+    assert local(plan[VISIT_D1].due_at, SHANGHAI) == datetime(2026, 3, 8, 20, 45)
+
+
+def test_an_exact_tie_moves_to_the_end_of_quiet_hours():
+    # 02:22:30 lies half way between 20:45 the evening before and 08:00 (5h37m30s each way)
+    assert out_of_quiet_hours(datetime(2026, 3, 9, 2, 22, 30), Preferences()) == datetime(2026, 3, 9, 8, 0)
+    assert out_of_quiet_hours(datetime(2026, 3, 9, 2, 22, 29), Preferences()) == datetime(2026, 3, 8, 20, 45)
+
+
+def test_an_ambiguous_local_time_takes_its_first_occurrence():
+    # New York's clocks go back at 02:00 EDT on Sunday 1 November 2026: 01:30 happens twice (05:30Z, 06:30Z)
+    prefs = Preferences(reminder_time=time(1, 30), **NO_QUIET_HOURS)
+    plan = by_kind(plan_reminders([visit(date(2026, 11, 3))], prefs, NEW_YORK, datetime(2026, 10, 1, tzinfo=UTC)))
+    assert plan[VISIT_D2].due_at == datetime(2026, 11, 1, 5, 30, tzinfo=UTC)
+
+
+def test_a_reminder_due_when_the_visit_starts_is_not_planned():
+    # the morning reminder (07:30, moved to 08:00) would fall due as an 08:00 visit begins
+    plan = by_kind(plan_reminders([visit(date(2026, 3, 10), at=time(8, 0))], Preferences(), SHANGHAI, NOW))
+    assert set(plan) == {VISIT_D2, VISIT_D1}
+    assert plan[VISIT_D1].visit_time == time(8, 0) and plan[VISIT_D1].visit_id == 7
+
+
+def test_a_reminder_stops_being_useful_at_its_expiry():
+    first = by_kind(plan_reminders([visit(date(2026, 3, 10))], Preferences(), SHANGHAI, NOW))
+    at_expiry = plan_reminders([visit(date(2026, 3, 10))], Preferences(), SHANGHAI, first[VISIT_D2].expires_at)
+    assert [r.kind for r in at_expiry] == [VISIT_D1, VISIT_D0]
+
+
+def test_a_diary_nudge_moved_to_midnight_is_not_planned():
+    # quiet hours 22:00-00:00: a 23:50 nudge is 10 minutes from midnight, when its day is over
+    prefs = Preferences(quiet_start=time(22, 0), quiet_end=time(0, 0), diary_nudge_time=time(23, 50))
+    assert plan_reminders([], prefs, SHANGHAI, NOW) == []
+
+
+def test_diary_nudges_carry_their_kind_and_day():
+    plan = plan_reminders([], Preferences(diary_nudge_time=time(20, 0)), SHANGHAI, NOW)
+    assert [(r.kind, r.subject_date, r.visit_id, r.visit_time) for r in plan] == [
+        (DIARY, date(2026, 3, 1) + timedelta(days=n), None, None) for n in range(3)]
+
+
+def test_two_visits_with_one_key_on_one_day_are_a_data_error():
+    visits = [visit(date(2026, 3, 10), vid=1), visit(date(2026, 3, 10), vid=2)]
+    with pytest.raises(ValueError, match="^duplicate reminder keys in the plan$"):
+        plan_reminders(visits, Preferences(), SHANGHAI, NOW)
+
+
+def test_local_time_needs_an_aware_now():
+    assert local_now(NOW, SHANGHAI) == datetime(2026, 3, 1, 12, 0)
+    with pytest.raises(ValueError, match="^now must be timezone-aware$"):
+        local_now(datetime(2026, 3, 1), SHANGHAI)  # noqa: DTZ001

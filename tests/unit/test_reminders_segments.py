@@ -36,3 +36,10 @@ def test_characters_outside_the_bmp_take_two_units():
     assert count_segments("👍").units == 2
     assert count_segments("👍" * 35).count == 1
     assert count_segments("👍" * 36).count == 2
+
+
+def test_units_are_whole_numbers_in_both_encodings():
+    for text in ("Visit on Tue 3 Mar at 09:00", "您的门诊时间：3月3日周二09:00"):
+        segments = count_segments(text)
+        assert type(segments.units) is int and type(segments.count) is int
+    assert count_segments("您好").units == 2

@@ -262,3 +262,9 @@ def test_gap_skips_a_missed_infusion(protocol):
     result = statuses(protocol, date(2026, 4, 30), **records)
     assert result[85].state == MISSED
     assert result[113].gap_days == 56  # from day 57, 2026-02-26
+
+
+def test_planned_visits_carry_the_protocol_labels(protocol):
+    schedule = build_schedule(protocol, DAY1)
+    assert [(v.label_en, v.label_zh) for v in schedule] == [(v.label_en, v.label_zh) for v in protocol.visits]
+    assert all(v.label_en and v.label_zh for v in schedule)

@@ -107,3 +107,10 @@ def test_non_organ_descriptors_have_no_major_organ_activity():
 @pytest.mark.parametrize(("key", "organ"), [(k, o) for k, _, o in TABLE if o is not None])
 def test_each_organ_descriptor_activates_its_group(key, organ):
     assert major_organ_activity({key}) == (organ,)
+
+
+def test_input_errors_say_what_is_wrong():
+    with pytest.raises(TypeError, match="^present must be a collection of descriptor keys, not a single string$"):
+        score("seizure")
+    with pytest.raises(ValueError, match="^unknown SLEDAI-2K descriptors: gout, nephritis$"):
+        score({"nephritis", "gout", "seizure"})

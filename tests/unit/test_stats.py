@@ -101,3 +101,16 @@ def test_invalid_confidence(confidence):
 def test_counts_must_be_ints(x, n, message):
     with pytest.raises(TypeError, match=message):
         clopper_pearson(x, n)
+
+
+def test_input_errors_say_what_is_wrong():
+    with pytest.raises(TypeError, match="^successes must be an int, not float$"):
+        clopper_pearson(1.0, 2)
+    with pytest.raises(TypeError, match="^n must be an int, not bool$"):
+        proportion(1, True)
+    with pytest.raises(ValueError, match=r"^n must be >= 1 \(got 0\)$"):
+        proportion(0, 0)
+    with pytest.raises(ValueError, match=r"^successes must be between 0 and n = 16 \(got 17\)$"):
+        clopper_pearson(17, 16)
+    with pytest.raises(ValueError, match=r"^confidence must be strictly between 0 and 1 \(got 1.0\)$"):
+        clopper_pearson(8, 16, 1.0)

@@ -148,3 +148,20 @@ def test_lldas_limit():
     assert within_lldas_steroid(D("7.51")) is False
     assert within_lldas_steroid(D("7.6")) is False
     assert within_lldas_steroid(D("0")) is True
+
+
+def test_input_errors_name_the_argument():
+    with pytest.raises(TypeError, match="^strength_mg must be a Decimal or int, not float$"):
+        dose_mg(5.0, 1)
+    with pytest.raises(ValueError, match=r"^tablets must be a finite number \(got Infinity\)$"):
+        dose_mg(Decimal(5), Decimal("Infinity"))
+    with pytest.raises(ValueError, match=r"^tablets must not be negative \(got -1\)$"):
+        dose_mg(Decimal(5), -1)
+    with pytest.raises(ValueError, match=r"^strength_mg must be > 0$"):
+        dose_mg(Decimal(0), 1)
+    with pytest.raises(ValueError, match=r"^tablets must be > 0 in steps of 0.5 \(got 0.3\)$"):
+        dose_mg(Decimal(5), Decimal("0.3"))
+    with pytest.raises(ValueError, match=r"^mg must not be negative \(got -5\)$"):
+        daily_equivalent([("prednisone", Decimal(-5))])
+    with pytest.raises(KeyError, match=r"unknown steroid 'betamethasone'; known: prednisone, prednisone_acetate, "):
+        prednisone_equivalent("betamethasone", Decimal(5))
