@@ -301,7 +301,7 @@ def test_lldas_settings_are_validated():
 # ---- every error names its path (the coordinator editing the file reads these) --------------------------------
 
 def test_a_protocol_that_is_not_a_table():
-    with pytest.raises(ProtocolError) as caught:
+    with pytest.raises(ProtocolError, match="protocol: must be a table") as caught:
         parse_protocol([])
     assert caught.value.errors == ["protocol: must be a table"]
     assert ProtocolError("one problem").errors == ["one problem"]
